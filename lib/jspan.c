@@ -1,0 +1,178 @@
+#include "jspan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+
+static size_t
+skip_space(const char *s, size_t n, size_t p)
+{
+	while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r'))
+		p++;
+	return p;
+}
+
+/* Returns the offset past the string literal whose quote is at s[p]. */
+static size_t
+skip_string(const char *s, size_t n, size_t p)
+{
+	for (p++; p < n; p++) {
+		if (s[p] == '\\')
+			p++;
+		else if (s[p] == '"')
+			return p + 1;
+	}
+	return 0;
+}
+
+size_t
+ann_jspan_skip(const char *s, size_t n, size_t p, size_t *start)
+{
+	size_t depth = 0;
+
+	p = skip_space(s, n, p);
+	if (start)
+		*start = p;
+	if (p >= n)
+		return 0;
+
+	/* Scalars end at the first structural byte or space. */
+	if (s[p] != '{' && s[p] != '[' && s[p] != '"') {
+		while (p < n && !strchr(",]}: \t\r\n", s[p]))
+			p++;
+		return p;
+	}
+
+	while (p < n) {
+		char c = s[p];
+
+		if (c == '"') {
+			p = skip_string(s, n, p);
+			if (p == 0)
+				return 0;
+			if (depth == 0)
+				return p;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return 0;
+			if (--depth == 0)
+				return p + 1;
+		}
+		p++;
+	}
+	return 0;
+}
+
+/* Compares the string literal s[a..b) (quotes included) with name. */
+static int
+name_equals(const char *s, size_t a, size_t b, const char *name)
+{
+	struct ann_buf decoded = ANN_BUF_INIT;
+	size_t len = strlen(name);
+	int same;
+
+	/* Names without escapes compare directly, which is the common case. */
+	if (memchr(s + a, '\\', b - a) == NULL)
+		return b - a == len + 2 && memcmp(s + a + 1, name, len) == 0;
+	if (ann_json_string_decode(s + a, b - a, &decoded) != ANN_OK) {
+		ann_buf_release(&decoded);
+		return 0;
+	}
+	same = decoded.len == len && memcmp(decoded.data, name, len) == 0;
+	ann_buf_release(&decoded);
+	return same;
+}
+
+int
+ann_jspan_member(const char *s, size_t n, struct ann_jspan obj, const char *name,
+    struct ann_jspan *out)
+{
+	size_t p = skip_space(s, obj.end, obj.start);
+
+	if (obj.end > n || p >= obj.end || s[p] != '{')
+		return ANN_ERR_NOT_FOUND;
+	p++;
+	for (;;) {
+		size_t key_start, key_end, value_start, value_end;
+
+		p = skip_space(s, obj.end, p);
+		if (p >= obj.end || s[p] == '}')
+			return ANN_ERR_NOT_FOUND;
+		if (s[p] != '"')
+			return ANN_ERR_SYNTAX;
+		key_start = p;
+		key_end = skip_string(s, obj.end, p);
+		if (key_end == 0)
+			return ANN_ERR_SYNTAX;
+		p = skip_space(s, obj.end, key_end);
+		if (p >= obj.end || s[p] != ':')
+			return ANN_ERR_SYNTAX;
+		value_end = ann_jspan_skip(s, obj.end, p + 1, &value_start);
+		if (value_end == 0)
+			return ANN_ERR_SYNTAX;
+		if (name_equals(s, key_start, key_end, name)) {
+			out->start = value_start;
+			out->end = value_end;
+			return ANN_OK;
+		}
+		p = skip_space(s, obj.end, value_end);
+		if (p < obj.end && s[p] == ',')
+			p++;
+	}
+}
+
+int
+ann_jspan_index(const char *s, size_t n, struct ann_jspan arr, size_t i,
+    struct ann_jspan *out)
+{
+	size_t p = skip_space(s, arr.end, arr.start);
+	size_t k;
+
+	if (arr.end > n || p >= arr.end || s[p] != '[')
+		return ANN_ERR_NOT_FOUND;
+	p++;
+	for (k = 0;; k++) {
+		size_t value_start, value_end;
+
+		p = skip_space(s, arr.end, p);
+		if (p >= arr.end || s[p] == ']')
+			return ANN_ERR_NOT_FOUND;
+		value_end = ann_jspan_skip(s, arr.end, p, &value_start);
+		if (value_end == 0)
+			return ANN_ERR_SYNTAX;
+		if (k == i) {
+			out->start = value_start;
+			out->end = value_end;
+			return ANN_OK;
+		}
+		p = skip_space(s, arr.end, value_end);
+		if (p < arr.end && s[p] == ',')
+			p++;
+	}
+}
+
+int
+ann_jspan_path(const char *s, size_t n, struct ann_jspan root, const char *const *path,
+    size_t depth, struct ann_jspan *out)
+{
+	struct ann_jspan at = root;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < depth; i++) {
+		if (path[i][0] == '#')
+			rc = ann_jspan_index(s, n, at, (size_t)strtoul(path[i] + 1, NULL, 10), &at);
+		else
+			rc = ann_jspan_member(s, n, at, path[i], &at);
+		if (rc)
+			return rc;
+	}
+	*out = at;
+	return ANN_OK;
+}

@@ -1,0 +1,41 @@
+/*
+ * Navigation inside JSON text that the strict scanner already accepted.
+ *
+ * Values are located as byte spans [start, end) of the original text, so
+ * a value can be copied into a record byte for byte: numbers keep their
+ * digits (an invoice number past 2^53 stays exact) and strings keep their
+ * escapes. The functions assume valid JSON; on text that is not valid they
+ * return ANN_ERR_SYNTAX or ANN_ERR_NOT_FOUND but never read past s[n).
+ */
+#ifndef ANN_JSPAN_H
+#define ANN_JSPAN_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct ann_jspan {
+	size_t start;
+	size_t end;
+};
+
+/* Returns the offset just past the value starting at or after p (leading
+ * whitespace is skipped; *start gets the value's first byte), or 0 when
+ * the text ends first. */
+size_t ann_jspan_skip(const char *s, size_t n, size_t p, size_t *start);
+
+/* Finds member name (compared after decoding escapes) of the object at
+ * span obj; ANN_ERR_NOT_FOUND when absent or obj is not an object. */
+int ann_jspan_member(const char *s, size_t n, struct ann_jspan obj, const char *name,
+    struct ann_jspan *out);
+
+/* Finds element i of the array at span arr. */
+int ann_jspan_index(const char *s, size_t n, struct ann_jspan arr, size_t i,
+    struct ann_jspan *out);
+
+/* Follows a path of member names ("output", "message", ...) and array
+ * indexes written as "#0", "#1", ... from span root. */
+int ann_jspan_path(const char *s, size_t n, struct ann_jspan root, const char *const *path,
+    size_t depth, struct ann_jspan *out);
+
+#endif

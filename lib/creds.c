@@ -750,7 +750,7 @@ ann_creds_from_container(struct ann_creds *out, const char *url,
 	char *token = NULL;
 	long status = 0;
 	int i;
-	int rc;
+	int rc = ANN_ERR_NETWORK;
 
 	memset(out, 0, sizeof *out);
 	for (i = 0; i < attempts; i++) {

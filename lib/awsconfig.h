@@ -9,9 +9,9 @@
  * "key = value" or "key: value" lines (split at the first '=' or ':', key
  * lower-cased, both sides trimmed), full-line comments starting with '#' or
  * ';', and indented lines that continue the previous value (used for
- * nested settings such as "s3 =" blocks). A key before any section, a line
- * that is none of these, an unterminated "[", and a repeated section or
- * key are errors whose message names the file and the line.
+ * nested settings such as "s3 =" blocks). These are errors whose message
+ * names the file and the line: a key before any section, any other kind of
+ * line, an unterminated "[", and a repeated section or key.
  *
  * Profiles: in the credentials file a section name is the profile name; in
  * the config file a profile is "[profile NAME]" or "[default]" (a bare

@@ -730,7 +730,7 @@ fetch_once(const char *url, const char *token, long timeout_ms, struct ann_buf *
 	else
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
 	curl_easy_cleanup(h);
-	/* The slist holds a copy of the token; wipe it before freeing. */
+	/* The slist contains a copy of the token, so wipe it before freeing. */
 	for (added = headers; added != NULL; added = added->next)
 		OPENSSL_cleanse(added->data, strlen(added->data));
 	curl_slist_free_all(headers);

@@ -23,9 +23,9 @@
  * than skipped. When nothing matches, the error lists every setting looked at.
  *
  * Secrets: struct ann_creds owns its strings and ann_creds_clear wipes
- * them. No message produced here contains a key, token or process output;
- * the origin text names only the source ("environment", a profile and
- * file, a URL without its query).
+ * them. No message produced here contains a key, a token or the output of
+ * credential_process. The origin text names only the source: the
+ * environment, a profile and its file, or a container variable.
  *
  * Network: only the container source connects, with libcurl (no proxy, no
  * redirects). The program calls curl_global_init before using it.

@@ -3,10 +3,10 @@
  *
  * Header values that carry a credential are replaced by "[redacted]":
  * Authorization, Proxy-Authorization, X-Amz-Security-Token, X-Api-Key,
- * Cookie and Set-Cookie. For an AWS4-HMAC-SHA256 Authorization value the
- * parts useful for debugging stay (algorithm, credential scope without the
- * access key id, SignedHeaders) and the access key id and the signature are
- * replaced; a "Bearer" value keeps only the word Bearer.
+ * Cookie and Set-Cookie. An AWS4-HMAC-SHA256 Authorization value keeps the
+ * parts useful for debugging: the algorithm, the credential scope and
+ * SignedHeaders. Its access key id and signature are replaced. A "Bearer"
+ * value keeps only the word Bearer.
  *
  * ann_redact_text replaces, in free text, every occurrence of the given
  * secret strings and any token that follows "Bearer " or "Signature=".

@@ -12,8 +12,8 @@
  * AWS_ENDPOINT_URL_<SERVICE> (for Bedrock Runtime,
  * AWS_ENDPOINT_URL_BEDROCK_RUNTIME), then AWS_ENDPOINT_URL, then
  * https://<host prefix>.<region>.amazonaws.com. The endpoint is only
- * computed here; nothing connects to it. An override must be an http or
- * https URL with a host and without query or fragment; a trailing '/' is
+ * computed here, and nothing connects to it. An override must be an http or
+ * https URL with a host and without query or fragment. A trailing '/' is
  * removed so callers can append "/model/...".
  */
 #ifndef ANN_REGION_H

@@ -19,8 +19,8 @@
  * plus sign (RFC 3986), not a space, so send spaces as %20.
  *
  * Headers: when signing, every header in req->headers is signed except
- * hop-by-hop and proxy headers, User-Agent, Expect and X-Amzn-Trace-Id
- * (see ann_sigv4_header_is_unsigned). The signer owns X-Amz-Date,
+ * hop-by-hop and proxy headers (Via, Forwarded, X-Forwarded-*), User-Agent,
+ * Expect and X-Amzn-Trace-Id (see ann_sigv4_header_is_unsigned). The signer owns X-Amz-Date,
  * X-Amz-Security-Token, X-Amz-Content-Sha256 and Authorization: copies of
  * them in req->headers are ignored and fresh values are produced, so a
  * retry can be signed again from the same list and a token can never come
@@ -223,7 +223,7 @@ struct ann_sigv4_verify_params {
 	void *lookup_ctx;
 };
 
-/* Why a request was rejected, with the error type Bedrock returns for it. */
+/* Verdict of a verification, with the error type Bedrock returns for each rejection. */
 enum ann_sigv4_verdict_code {
 	ANN_SIGV4_VALID = 0,
 	ANN_SIGV4_MISSING,        /* MissingAuthenticationTokenException */

@@ -19,10 +19,10 @@ ann_fake_secrets() {
 		"$ANN_FAKE_BEARER_TOKEN" "$ANN_FAKE_CONTAINER_TOKEN" "SHOULDNEVERAPPEAR"
 }
 
-# Isolates the test from the machine: a private HOME, no AWS_* variable
-# left from the environment, a region, and an endpoint on a loopback port
-# nothing listens on, so no default can lead to a real AWS host or to a
-# metadata address. Then exports the fake keys in the AWS_* variables.
+# Isolates the test from the machine with a private HOME, no AWS_* variable
+# inherited, a region, and an endpoint on a loopback port nothing listens
+# on. So no default can lead to a real AWS host or a metadata address.
+# Then exports the fake keys in the AWS_* variables.
 ann_fake_credentials() {
 	local name
 	for name in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p'); do

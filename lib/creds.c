@@ -922,6 +922,7 @@ ann_creds_resolve(struct ann_creds *out, const struct ann_creds_options *opt,
     struct ann_error *e)
 {
 	static const struct ann_creds_options none;
+	struct ann_creds_options local;
 	struct ann_aws_config cfg;
 	const char *bearer = env_value("AWS_BEARER_TOKEN_BEDROCK");
 	char *url = NULL;
@@ -930,6 +931,11 @@ ann_creds_resolve(struct ann_creds *out, const struct ann_creds_options *opt,
 	memset(out, 0, sizeof *out);
 	if (opt == NULL)
 		opt = &none;
+	if (opt->profile != NULL && opt->profile[0] == '\0') {
+		local = *opt;
+		local.profile = NULL;
+		opt = &local;
+	}
 
 	if (opt->access_key_id != NULL || opt->secret_access_key != NULL) {
 		if (opt->access_key_id == NULL || opt->secret_access_key == NULL)

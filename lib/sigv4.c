@@ -1207,7 +1207,8 @@ check_identity(const struct ann_sigv4_request *req, const struct ann_sigv4_verif
 	}
 
 	memset(key, 0, sizeof *key);
-	if (vp->lookup(vp->lookup_ctx, cs->akid, key) < 0 || key->secret_access_key == NULL) {
+	if (vp->lookup == NULL || vp->lookup(vp->lookup_ctx, cs->akid, key) < 0 ||
+	    key->secret_access_key == NULL) {
 		verdict_set(v, ANN_SIGV4_UNKNOWN_KEY,
 		    "the access key id in the request is not known to this server");
 		return 1;

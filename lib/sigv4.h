@@ -248,8 +248,9 @@ struct ann_sigv4_verdict {
  * describe the request exactly as received: the raw path and query (with
  * libmicrohttpd, install an unescape callback that leaves the URL as is)
  * and every header in arrival order. Signatures and tokens are compared in
- * constant time. Returns 0 with v->code set (ANN_SIGV4_VALID or a reason);
- * a negative enum ann_err only when memory ran out.
+ * constant time. Returns 0 with v->code set (ANN_SIGV4_VALID or a reason),
+ * or a negative enum ann_err when memory ran out or OpenSSL failed.
+ * vp->region and vp->service must not be NULL.
  */
 int ann_sigv4_verify(const struct ann_sigv4_request *req, const struct ann_sigv4_verify_params *vp,
     struct ann_sigv4_verdict *v, struct ann_error *e);

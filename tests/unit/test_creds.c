@@ -432,7 +432,7 @@ process_output_parsed(void)
 		"{\"Version\": 1, \"AccessKeyId\": \"A\"}",
 		"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"" SECRET "\", \"Expiration\": \"soon\"}",
 		"{\"Version\": 1, \"AccessKeyId\": \"A\", \"SecretAccessKey\": \"" SECRET "\", \"SessionToken\": 5}",
-		"not json " SECRET,
+		("not json " SECRET),
 		"[1]",
 	};
 	size_t i;

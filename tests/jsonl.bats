@@ -123,14 +123,14 @@ for k in range(20):
 	mkfifo in.fifo
 	jsonl-cat <in.fifo >out.jsonl &
 	local pid=$!
-	exec 3>in.fifo
-	printf '{"id":"1"}\n' >&3
+	exec 7>in.fifo
+	printf '{"id":"1"}\n' >&7
 	local i
 	for i in $(seq 1 50); do
 		[ -s out.jsonl ] && break
 		sleep 0.1
 	done
 	[ "$(cat out.jsonl)" = '{"id":"1"}' ]
-	exec 3>&-
+	exec 7>&-
 	wait "$pid"
 }

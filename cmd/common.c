@@ -40,6 +40,8 @@ ann_cli_verbosity(int quiet, int verbose)
 	ann_log_set(log_to_stderr, level);
 }
 
+static void vprint_error(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static void
 vprint_error(const char *fmt, va_list ap)
 {

@@ -304,6 +304,7 @@ scan_value(struct scanner *sc)
 			if (sc->i < sc->n && sc->s[sc->i] == (stack[depth - 1] == '{' ? '}' : ']')) {
 				sc->i++;
 				depth--;
+				rc = ANN_OK;
 				break;
 			}
 			if (stack[depth - 1] == '{' && (rc = scan_member_name(sc)) != ANN_OK)

@@ -1,12 +1,10 @@
 #!/usr/bin/env bats
 # ann-prompt: templates, requests, attachments and the errors each can raise.
 
-bats_require_minimum_version 1.5.0
+load test_helper
 
 setup() {
-	ANN_TOP=${ANN_TOP:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
-	ANN_BIN=${ANN_BIN:-$ANN_TOP/bin}
-	export PATH="$ANN_BIN:$PATH" LC_ALL=C
+	_ann_hermetic_env
 	cd "$BATS_TEST_TMPDIR" || return 1
 	printf '%s\n' '{"type":"object","properties":{"invoice_number":{"type":"string","description":"Invoice number as printed"},"total":{"type":"number","description":"Total including tax"}},"required":["invoice_number"]}' >schema.json
 	schema_json='{"type":"object","properties":{"invoice_number":{"type":"string","description":"Invoice number as printed"},"total":{"type":"number","description":"Total including tax"}},"required":["invoice_number"]}'

@@ -780,6 +780,7 @@ interpolate(struct render *r, const cJSON *v, int escape)
 		return escape ? add_escaped(r->out, s, strlen(s)) : ann_buf_adds(r->out, s);
 	}
 	if (cJSON_IsNumber(v)) {
+		/* NOTE: cJSON keeps numbers as doubles, so integers past 2^53 print rounded. */
 		rc = ann_buf_add_json_number(&tmp, v->valuedouble);
 		if (rc == ANN_OK)
 			rc = ann_buf_add(r->out, tmp.data, tmp.len);

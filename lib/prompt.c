@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -769,6 +770,7 @@ ann_prompt_new(struct ann_prompt **out, const struct ann_prompt_opts *o,
 {
 	struct ann_prompt *p;
 	const char *root;
+	struct stat st;
 	int rc;
 
 	*out = NULL;
@@ -788,9 +790,9 @@ ann_prompt_new(struct ann_prompt **out, const struct ann_prompt_opts *o,
 
 	root = p->o.root ? p->o.root : ".";
 	p->root_real = realpath(root, NULL);
-	if (p->root_real == NULL) {
+	if (p->root_real == NULL || stat(p->root_real, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		rc = ann_error_set(e, ANN_ERR_NOT_FOUND, "root directory \"%s\": %s", root,
-		    strerror(errno));
+		    p->root_real ? "not a directory" : strerror(errno));
 		goto fail;
 	}
 
@@ -988,15 +990,42 @@ collect_attachments(struct ann_prompt *p, const cJSON *record, struct attach_sta
 	return rc;
 }
 
+/*
+ * Returns 1 when the string member name holds U+0000, which cJSON would
+ * silently cut the text at.
+ */
+static int
+has_nul(const struct ann_record *r, const char *name)
+{
+	const struct ann_json_member *m = ann_record_get(r, name);
+	struct ann_buf decoded = ANN_BUF_INIT;
+	int found;
+
+	if (m == NULL || m->type != ANN_JSON_STRING)
+		return 0;
+	if (ann_json_string_decode(r->line + m->value_start, m->value_end - m->value_start,
+	    &decoded) != ANN_OK) {
+		ann_buf_release(&decoded);
+		return 0;
+	}
+	found = memchr(decoded.data, '\0', decoded.len) != NULL;
+	ann_buf_release(&decoded);
+	return found;
+}
+
 /* Checks what the record must provide before anything is rendered. */
 static int
-check_record(const struct ann_prompt *p, const cJSON *record, size_t n_attachments,
-    struct ann_error *e)
+check_record(const struct ann_prompt *p, const struct ann_record *r, const cJSON *record,
+    size_t n_attachments, struct ann_error *e)
 {
 	const cJSON *text = cJSON_GetObjectItemCaseSensitive(record, "text");
 
 	if (text != NULL && !cJSON_IsString(text) && !cJSON_IsNull(text))
 		return ann_error_set(e, ANN_ERR_INVALID, "member \"text\" must be a string");
+	if (has_nul(r, "text"))
+		return ann_error_set(e, ANN_ERR_INVALID,
+		    "member \"text\" contains U+0000 (\\u0000), which a prompt cannot carry; "
+		    "remove it from the text");
 	if (p->builtin && n_attachments == 0 &&
 	    !(cJSON_IsString(text) && text->valuestring[0] != '\0'))
 		return ann_error_set(e, ANN_ERR_INVALID,
@@ -1091,7 +1120,7 @@ ann_prompt_build(struct ann_prompt *p, const struct ann_record *r, cJSON **reque
 
 	rc = collect_attachments(p, record, &st, e);
 	if (rc == ANN_OK)
-		rc = check_record(p, record, st.images + st.documents, e);
+		rc = check_record(p, r, record, st.images + st.documents, e);
 	if (rc)
 		goto out;
 

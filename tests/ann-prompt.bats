@@ -217,6 +217,9 @@ EOF
 	run -1 --separate-stderr ann-prompt -s schema.json <<<'{"id":"b","text":42}'
 	[ "${lines[0]}" = '{"id":"b","text":42,"error":{"kind":"invalid","message":"member \"text\" must be a string","line":1}}' ]
 
+	run -1 --separate-stderr ann-prompt -s schema.json <<<'{"id":"n","text":"ab\u0000cd"}'
+	[ "${lines[0]}" = '{"id":"n","text":"ab\u0000cd","error":{"kind":"invalid","message":"member \"text\" contains U+0000 (\\u0000), which a prompt cannot carry; remove it from the text","line":1}}' ]
+
 	printf -- '--- user\n{{missing}}\n' >t.tmpl
 	run -1 --separate-stderr ann-prompt -s schema.json -t t.tmpl <<<'{"id":"c"}'
 	[ "${lines[0]}" = '{"id":"c","error":{"kind":"invalid","message":"the user part of t.tmpl rendered to empty text for this record","line":1}}' ]
@@ -394,6 +397,8 @@ EOF
 	[ "$output" = 'ann-prompt: cannot open template "missing.tmpl": No such file or directory' ]
 	run -2 ann-prompt -s schema.json --root nowhere </dev/null
 	[ "$output" = 'ann-prompt: root directory "nowhere": No such file or directory' ]
+	run -2 ann-prompt -s schema.json --root schema.json </dev/null
+	[ "$output" = 'ann-prompt: root directory "schema.json": not a directory' ]
 }
 
 @test "schema must be JSON, and an object schema for tool mode" {

@@ -23,7 +23,9 @@ static const char usage_text[] =
     "  -a, --attach <member>      record member naming image or PDF files; repeat\n"
     "                             for more (default: image, images, pdf, document,\n"
     "                             documents, attachments)\n"
-    "      --answer <tool|json>   how the model returns the fields (default: tool)\n"
+    "      --answer <tool|json|structured>  how the model returns the fields:\n"
+    "                             a forced tool call, JSON text, or JSON text the\n"
+    "                             provider constrains to the schema (default: tool)\n"
     "      --attach-refs          name attachment files by path instead of\n"
     "                             embedding them as base64\n"
     "  -e, --examples <file>      few-shot examples, JSONL {\"input\":..,\"output\":..}\n"
@@ -114,9 +116,15 @@ parse_option(int c, struct ann_prompt_opts *o, int *print_template, int *quiet, 
 		o->attach_members[o->n_attach_members++] = optarg;
 		return -1;
 	case OPT_ANSWER:
-		if (strcmp(optarg, "tool") != 0 && strcmp(optarg, "json") != 0)
-			return ann_cli_usage_error("invalid --answer, expected tool or json: %s", optarg);
-		o->answer = optarg[0] == 't' ? ANN_PROMPT_ANSWER_TOOL : ANN_PROMPT_ANSWER_JSON;
+		if (strcmp(optarg, "tool") == 0)
+			o->answer = ANN_PROMPT_ANSWER_TOOL;
+		else if (strcmp(optarg, "json") == 0)
+			o->answer = ANN_PROMPT_ANSWER_JSON;
+		else if (strcmp(optarg, "structured") == 0)
+			o->answer = ANN_PROMPT_ANSWER_STRUCTURED;
+		else
+			return ann_cli_usage_error("invalid --answer, expected tool, json or "
+			    "structured: %s", optarg);
 		return -1;
 	case OPT_ATTACH_REFS: o->attach_refs = 1; return -1;
 	case 'e': o->examples_path = optarg; return -1;

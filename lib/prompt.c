@@ -371,13 +371,15 @@ load_schema(struct ann_prompt *p, struct ann_error *e)
 		return ann_error_set(e, ANN_ERR_INVALID,
 		    "schema \"%s\": expected a JSON object (a JSON Schema)", path);
 
+	/* A tool's input, and a structured answer, must be an object. */
 	type = cJSON_GetObjectItemCaseSensitive(p->schema, "type");
-	if (p->o.answer == ANN_PROMPT_ANSWER_TOOL &&
+	if (p->o.answer != ANN_PROMPT_ANSWER_JSON &&
 	    !(cJSON_IsString(type) && strcmp(type->valuestring, "object") == 0))
 		return ann_error_set(e, ANN_ERR_INVALID,
 		    "schema \"%s\": the top-level \"type\" must be \"object\" with --answer "
-		    "tool, because the schema becomes a tool's input schema; use --answer "
-		    "json for other schemas", path);
+		    "%s, because the answer must be a JSON object; use --answer json for "
+		    "other schemas", path,
+		    p->o.answer == ANN_PROMPT_ANSWER_TOOL ? "tool" : "structured");
 	return ANN_OK;
 }
 
@@ -389,7 +391,8 @@ init_ann_values(struct ann_prompt *p, struct ann_error *e)
 	cJSON *fields;
 	char *pretty = print_pretty(p->schema);
 	char *compact = cJSON_PrintUnformatted(p->schema);
-	int tool = p->o.answer == ANN_PROMPT_ANSWER_TOOL;
+	static const char *const modes[] = { "tool", "json", "structured" };
+	enum ann_prompt_answer answer = p->o.answer;
 	int nomem = 0;
 	int rc = ANN_OK;
 
@@ -407,9 +410,11 @@ init_ann_values(struct ann_prompt *p, struct ann_error *e)
 	if (fields != NULL)
 		rc = walk_fields(p->schema, p->schema, "", 0, p->o.lang, fields, &list);
 	put(p->ann, "field_list", cJSON_CreateString(list.data), &nomem);
-	put(p->ann, "answer_mode", cJSON_CreateString(tool ? "tool" : "json"), &nomem);
-	put(p->ann, "tool_mode", cJSON_CreateBool(tool), &nomem);
-	put(p->ann, "json_mode", cJSON_CreateBool(!tool), &nomem);
+	put(p->ann, "answer_mode", cJSON_CreateString(modes[answer]), &nomem);
+	put(p->ann, "tool_mode", cJSON_CreateBool(answer == ANN_PROMPT_ANSWER_TOOL), &nomem);
+	put(p->ann, "json_mode", cJSON_CreateBool(answer == ANN_PROMPT_ANSWER_JSON), &nomem);
+	put(p->ann, "structured_mode", cJSON_CreateBool(answer == ANN_PROMPT_ANSWER_STRUCTURED),
+	    &nomem);
 	put(p->ann, "tool_name", cJSON_CreateString(p->o.tool_name), &nomem);
 	put(p->ann, "lang", cJSON_CreateString(p->o.lang == ANN_PROMPT_JA ? "ja" : "en"), &nomem);
 	if (pretty == NULL || compact == NULL || nomem)
@@ -1042,6 +1047,10 @@ build_answer(const struct ann_prompt *p, int *nomem)
 
 	if (p->o.answer == ANN_PROMPT_ANSWER_JSON) {
 		put(answer, "mode", cJSON_CreateString("json"), nomem);
+		return answer;
+	}
+	if (p->o.answer == ANN_PROMPT_ANSWER_STRUCTURED) {
+		put(answer, "mode", cJSON_CreateString("structured"), nomem);
 		return answer;
 	}
 	put(answer, "mode", cJSON_CreateString("tool"), nomem);

@@ -36,6 +36,7 @@ enum ann_prompt_lang {
 enum ann_prompt_answer {
 	ANN_PROMPT_ANSWER_TOOL, /* the schema is a tool's input schema; the tool is forced */
 	ANN_PROMPT_ANSWER_JSON, /* the schema is in the prompt; JSON comes back as text */
+	ANN_PROMPT_ANSWER_STRUCTURED, /* the provider constrains the text answer to the schema */
 };
 
 enum ann_prompt_pdf_read {

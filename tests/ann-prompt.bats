@@ -116,6 +116,16 @@ EOF
 	[ "$(jget 'r["request"]["answer"]["tool_name"]' <<<"$output")" = record_invoice ]
 }
 
+@test "structured mode leaves the schema to the provider" {
+	run -0 ann-prompt -s schema.json --answer structured <<<'{"id":"a","text":"Invoice 42"}'
+	[ "$(jget 'r["request"]["answer"]' <<<"$output")" = '{"mode":"structured"}' ]
+	[ "$(jget 'r["request"]["schema"]' <<<"$output")" = "$schema_json" ]
+	[ "$(jget 'r["request"]["system"].split("\n\n")[-1]' <<<"$output")" = 'Answer with one JSON object that holds the fields.' ]
+	printf -- '--- user\n{{ann.answer_mode}} {{#ann.structured_mode}}on{{/ann.structured_mode}}{{#ann.tool_mode}}tool{{/ann.tool_mode}}\n' >t.tmpl
+	run -0 ann-prompt -s schema.json -t t.tmpl --answer structured <<<'{"id":"a"}'
+	[ "$(jget 'r["request"]["messages"][0]["content"][0]["text"]' <<<"$output")" = 'structured on' ]
+}
+
 @test "inverted section renders for an empty list" {
 	printf -- '--- user\n{{#lines}}x{{/lines}}{{^lines}}no lines{{/lines}}\n' >t.tmpl
 	run -0 ann-prompt -s schema.json -t t.tmpl <<<'{"id":"a","lines":[]}'
@@ -384,7 +394,7 @@ EOF
 	run -2 ann-prompt </dev/null
 	[ "${lines[0]}" = 'ann-prompt: missing --schema: name the JSON Schema of the fields' ]
 	run -2 ann-prompt -s schema.json --answer yaml </dev/null
-	[ "${lines[0]}" = 'ann-prompt: invalid --answer, expected tool or json: yaml' ]
+	[ "${lines[0]}" = 'ann-prompt: invalid --answer, expected tool, json or structured: yaml' ]
 	run -2 ann-prompt -s schema.json --temperature 1.5 </dev/null
 	[ "${lines[0]}" = 'ann-prompt: invalid --temperature, expected a number from 0 to 1: 1.5' ]
 	run -2 ann-prompt -s schema.json --max-tokens 0 </dev/null
@@ -407,7 +417,9 @@ EOF
 	[[ "$output" = 'ann-prompt: schema "bad.json": invalid JSON at byte '* ]]
 	printf '{"type":"array","items":{"type":"string"}}' >array.json
 	run -2 ann-prompt -s array.json </dev/null
-	[ "$output" = 'ann-prompt: schema "array.json": the top-level "type" must be "object" with --answer tool, because the schema becomes a tool'"'"'s input schema; use --answer json for other schemas' ]
+	[ "$output" = 'ann-prompt: schema "array.json": the top-level "type" must be "object" with --answer tool, because the answer must be a JSON object; use --answer json for other schemas' ]
+	run -2 ann-prompt -s array.json --answer structured </dev/null
+	[ "$output" = 'ann-prompt: schema "array.json": the top-level "type" must be "object" with --answer structured, because the answer must be a JSON object; use --answer json for other schemas' ]
 	run -0 ann-prompt -s array.json --answer json <<<'{"id":"a","text":"x"}'
 	[ "$(jget 'r["request"]["answer"]' <<<"$output")" = '{"mode":"json"}' ]
 }
@@ -422,13 +434,17 @@ EOF
 @test "every shipped template renders text and attachments" {
 	mkfile png 1 1 0 a.png
 	for t in "$ANN_TOP"/share/templates/*.tmpl; do
-		for answer in tool json; do
+		for answer in tool json structured; do
 			run -0 ann-prompt -s schema.json -t "$t" --answer "$answer" --attach-refs <<<'{"id":"a","text":"請求書 合計 1,100円","image":"a.png"}'
 			text=$(jget 'r["request"]["messages"][0]["content"][1]["text"]' <<<"$output")
 			[[ "$text" = *"- invoice_number"*"請求書 合計 1,100円"* ]]
 			[[ "$text" = *a.png* ]]
 			system=$(jget 'r["request"]["system"]' <<<"$output")
-			if [ "$answer" = json ]; then [[ "$system" = *'"invoice_number": {'* ]]; else [[ "$system" = *extract_fields* ]]; fi
+			case $answer in
+			json) [[ "$system" = *'"invoice_number": {'* ]] ;;
+			tool) [[ "$system" = *extract_fields* ]] ;;
+			structured) [[ "$system" != *extract_fields* && "$system" != *'"invoice_number": {'* && "$system" = *JSON* ]] ;;
+			esac
 		done
 	done
 }
@@ -441,6 +457,7 @@ EOF
 	{
 		ann-prompt -s schema.json -e ex.jsonl --stop END <<<'{"id":"a","text":"t","image":"a.png","pdf":"b.pdf"}'
 		ann-prompt -s schema.json --answer json --attach-refs --lang ja <<<'{"id":"b","image":"a.png","pdf":"b.pdf"}'
+		ann-prompt -s schema.json --answer structured --pdf-read text <<<'{"id":"c","text":"t","pdf":"b.pdf"}'
 	} >out.jsonl
 	python3 - "$ANN_TOP/schemas/request.schema.json" out.jsonl <<'EOF'
 import json, sys, jsonschema
@@ -448,7 +465,7 @@ schema = json.load(open(sys.argv[1]))
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)
 lines = open(sys.argv[2]).read().splitlines()
-assert len(lines) == 2, lines
+assert len(lines) == 3, lines
 for line in lines:
     validator.validate(json.loads(line)["request"])
 EOF

@@ -1092,6 +1092,8 @@ build_request(const struct ann_prompt *p, const char *system, const char *user,
 	put(req, "max_tokens", cJSON_CreateNumber((double)p->o.max_tokens), &nomem);
 	if (p->o.has_temperature)
 		put(req, "temperature", cJSON_CreateNumber(p->o.temperature), &nomem);
+	if (p->o.cache_prefix)
+		put(req, "cache_prefix", cJSON_CreateTrue(), &nomem);
 	if (p->o.n_stop > 0) {
 		cJSON *stop = put(req, "stop_sequences", cJSON_CreateArray(), &nomem);
 

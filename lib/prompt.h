@@ -66,6 +66,7 @@ struct ann_prompt_opts {
 	const char *attach_members[ANN_PROMPT_MAX_ATTACH_MEMBERS]; /* none: defaults */
 	size_t n_attach_members;
 	int attach_refs;            /* 1: name files by path instead of embedding them */
+	int cache_prefix;           /* 1: ask for the shared prefix to be cached */
 	int examples_in_prompt;     /* 1: examples go to ann.examples, not to turns */
 	int html_escape;            /* 1: HTML-escape {{name}} values */
 	int flush_each;             /* 1: write each output record at once */

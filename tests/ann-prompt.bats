@@ -126,6 +126,13 @@ EOF
 	[ "$(jget 'r["request"]["messages"][0]["content"][0]["text"]' <<<"$output")" = 'structured on' ]
 }
 
+@test "--cache marks the shared prefix" {
+	run -0 ann-prompt -s schema.json --cache <<<'{"id":"a","text":"x"}'
+	[ "$(jget 'r["request"]["cache_prefix"]' <<<"$output")" = true ]
+	run -0 ann-prompt -s schema.json <<<'{"id":"a","text":"x"}'
+	[ "$(jget '"cache_prefix" in r["request"]' <<<"$output")" = false ]
+}
+
 @test "inverted section renders for an empty list" {
 	printf -- '--- user\n{{#lines}}x{{/lines}}{{^lines}}no lines{{/lines}}\n' >t.tmpl
 	run -0 ann-prompt -s schema.json -t t.tmpl <<<'{"id":"a","lines":[]}'
@@ -455,7 +462,7 @@ EOF
 	mkfile pdf 0 0 0 b.pdf
 	printf '%s\n' '{"input":{"id":"ex","text":"Invoice 7"},"output":{"invoice_number":"7"}}' >ex.jsonl
 	{
-		ann-prompt -s schema.json -e ex.jsonl --stop END <<<'{"id":"a","text":"t","image":"a.png","pdf":"b.pdf"}'
+		ann-prompt -s schema.json -e ex.jsonl --stop END --cache <<<'{"id":"a","text":"t","image":"a.png","pdf":"b.pdf"}'
 		ann-prompt -s schema.json --answer json --attach-refs --lang ja <<<'{"id":"b","image":"a.png","pdf":"b.pdf"}'
 		ann-prompt -s schema.json --answer structured --pdf-read text <<<'{"id":"c","text":"t","pdf":"b.pdf"}'
 	} >out.jsonl

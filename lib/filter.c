@@ -9,6 +9,7 @@ ann_filter_init(struct ann_filter *f, int in_fd, int out_fd, int flush_each)
 {
 	ann_jsonl_reader_init(&f->in, in_fd, 0);
 	ann_jsonl_writer_init(&f->out, out_fd, flush_each);
+	f->in.flush_before_wait = &f->out;
 	ann_record_init(&f->rec);
 	ann_record_edit_init(&f->edit);
 	ann_buf_init(&f->line_out, 0);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -109,4 +110,42 @@ ann_price_cost(const struct ann_price *p, long input, long output, long cache_re
 {
 	return ((double)input * p->input + (double)output * p->output +
 	    (double)cache_read * p->cache_read + (double)cache_write * p->cache_write) / 1e6;
+}
+
+static char *
+readable(const char *path)
+{
+	return path && *path && access(path, R_OK) == 0 ? strdup(path) : NULL;
+}
+
+char *
+ann_pricing_default_path(const char *explicit_path)
+{
+	char exe[4096];
+	ssize_t n;
+	char *path;
+	char *slash;
+
+	if (explicit_path)
+		return strdup(explicit_path);
+	path = readable(getenv("ANN_PRICING"));
+	if (path == NULL)
+		path = readable(ANN_DATADIR "/pricing.json");
+	if (path)
+		return path;
+
+	/* A program run from a build tree: <top>/bin/ann-invoke. */
+	n = readlink("/proc/self/exe", exe, sizeof exe - 32);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	slash = strrchr(exe, '/');
+	if (slash == NULL)
+		return NULL;
+	strcpy(slash, "/share/pricing.json");
+	return readable(exe);
 }

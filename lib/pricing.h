@@ -30,6 +30,14 @@ struct ann_price {
 int ann_pricing_lookup(const char *path, const char *model, struct ann_price *out,
     struct ann_error *e);
 
+/*
+ * Returns the table to use, malloc'd: explicit when not NULL, else
+ * $ANN_PRICING, else pricing.json in the installed data directory, else
+ * share/pricing.json next to the program's bin directory (a source tree).
+ * NULL when none of them is a readable file.
+ */
+char *ann_pricing_default_path(const char *explicit_path);
+
 /* Returns the estimated cost in USD of the given token counts. */
 double ann_price_cost(const struct ann_price *p, long input, long output, long cache_read,
     long cache_write);

@@ -1,0 +1,331 @@
+/*
+ * ann-invoke: sends each record's request to a model and adds the answer.
+ * The work is in lib/invoke.c; this file reads options and settings.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "common.h"
+#include "invoke.h"
+#include "pricing.h"
+#include "access.h"
+
+static const char usage_text[] =
+"Usage: ann-invoke -m <model> [options] < requests.jsonl > results.jsonl\n"
+"\n"
+"Sends the request of each record to a model and adds the answer (output or\n"
+"output_text, usage, model, latency_ms, stop_reason, cost_usd) or an error.\n"
+"\n"
+"  -p, --provider <name>       bedrock (default), bedrock-invoke, anthropic, openai\n"
+"  -m, --model <id>            model id, inference profile id or ARN (required)\n"
+"      --region <region>       AWS region for Bedrock (default: AWS_REGION)\n"
+"      --profile <name>        AWS profile for credentials and region\n"
+"      --endpoint-url <url>    base URL of the service (default: the provider's)\n"
+"  -j, --jobs <n>              requests in flight at most (default 8)\n"
+"      --rpm <n>               requests per minute at most\n"
+"      --tpm <n>               tokens per minute at most (input plus max_tokens)\n"
+"      --rate-group <name>     share --rpm and --tpm with other processes\n"
+"      --max-attempts <n>      attempts per request, the first included (default 5)\n"
+"      --max-cost <usd>        send nothing more once this much is spent (estimate)\n"
+"      --max-tokens-total <n>  send nothing more once this many tokens are used\n"
+"      --keep-order            write results in input order\n"
+"      --cache <dir>           answer repeated requests from this directory\n"
+"      --pricing <file>        price table (default: the installed pricing.json)\n"
+"      --timeout <seconds>     time limit of one attempt (default 300)\n"
+"      --stats <file>          write a JSON summary of the run to file\n"
+"      --dry-run               print the HTTP requests, secrets redacted; send nothing\n"
+"  -q, --quiet                 print errors only\n"
+"  -v, --verbose               print retries and record errors; twice for more\n"
+"  -h, --help                  print this help\n"
+"      --version               print the version\n"
+"\n"
+"Example:\n"
+"  ann-prompt -t extract.mustache -s invoice.schema.json < docs.jsonl |\n"
+"    ann-invoke -m jp.anthropic.claude-haiku-4-5-20251001-v1:0 -j 16 --cache .cache\n"
+"\n"
+"See ann-invoke(1).\n";
+
+enum {
+	OPT_CACHE = 256, OPT_DRY_RUN, OPT_ENDPOINT, OPT_KEEP_ORDER, OPT_MAX_ATTEMPTS,
+	OPT_MAX_COST, OPT_MAX_TOKENS_TOTAL, OPT_PRICING, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RPM,
+	OPT_STATS, OPT_TIMEOUT, OPT_TPM, OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "endpoint-url", required_argument, NULL, OPT_ENDPOINT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "keep-order", no_argument, NULL, OPT_KEEP_ORDER },
+	{ "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS },
+	{ "max-cost", required_argument, NULL, OPT_MAX_COST },
+	{ "max-tokens-total", required_argument, NULL, OPT_MAX_TOKENS_TOTAL },
+	{ "model", required_argument, NULL, 'm' },
+	{ "pricing", required_argument, NULL, OPT_PRICING },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "provider", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "rate-group", required_argument, NULL, OPT_RATE_GROUP },
+	{ "region", required_argument, NULL, OPT_REGION },
+	{ "rpm", required_argument, NULL, OPT_RPM },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "tpm", required_argument, NULL, OPT_TPM },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct cli {
+	struct ann_invoke_opts run;
+	struct ann_access access;
+	const char *profile;
+	struct ann_price price;
+	const char *pricing_path;
+	const char *stats_path;
+	int quiet;
+	int verbose;
+	int progress_shown;
+};
+
+/* Parses a number in [min, max]; returns 0 on success. */
+static int
+parse_number(const char *text, double min, double max, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(text, &end);
+	return errno != 0 || end == text || *end != '\0' || *out < min || *out > max;
+}
+
+static void
+show_progress(void *ctx, const struct ann_invoke_stats *s)
+{
+	struct cli *c = ctx;
+	size_t done = s->records - s->in_flight;
+	double rate = s->elapsed_s > 0 ? (double)done / s->elapsed_s : 0;
+	char eta[32] = "";
+
+	if (s->fraction_read > 0.01 && s->fraction_read <= 1)
+		snprintf(eta, sizeof eta, ", %.0f s left",
+		    s->elapsed_s / s->fraction_read - s->elapsed_s);
+	fprintf(stderr, "\r%s: %zu done, %zu in flight, %zu failed, %.1f/s, %lld tokens, "
+	    "$%.4f%s\033[K", ann_program, done, s->in_flight, ann_invoke_stats_failed(s), rate,
+	    s->input_tokens + s->output_tokens, s->cost_usd, eta);
+	c->progress_shown = 1;
+}
+
+static int
+parse_options(struct cli *c, int argc, char **argv)
+{
+	struct ann_invoke_opts *o = &c->run;
+	double v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "hj:m:p:qv", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(ANN_EXIT_OK);
+		case OPT_VERSION:
+			exit(ann_cli_version());
+		case 'p':
+			if (ann_provider_parse(optarg, &o->provider) != ANN_OK)
+				return ann_cli_usage_error("invalid --provider, expected bedrock, "
+				    "bedrock-invoke, anthropic or openai: %s", optarg);
+			break;
+		case 'm':
+			o->model = optarg;
+			break;
+		case OPT_PROFILE:
+			c->profile = optarg;
+			break;
+		case OPT_REGION:
+			o->region = optarg;
+			break;
+		case OPT_ENDPOINT:
+			o->endpoint = optarg;
+			break;
+		case 'j':
+			if (parse_number(optarg, 1, 4096, &v) || v != (int)v)
+				return ann_cli_usage_error("invalid --jobs, expected 1 to 4096: %s", optarg);
+			o->jobs = (int)v;
+			break;
+		case OPT_RPM:
+		case OPT_TPM:
+			if (parse_number(optarg, 1, 1e12, &v))
+				return ann_cli_usage_error("invalid --%s, expected a positive number: %s",
+				    opt == OPT_RPM ? "rpm" : "tpm", optarg);
+			*(opt == OPT_RPM ? &o->rpm : &o->tpm) = v;
+			break;
+		case OPT_RATE_GROUP:
+			o->rate_group = optarg;
+			break;
+		case OPT_MAX_ATTEMPTS:
+			if (parse_number(optarg, 1, 100, &v) || v != (int)v)
+				return ann_cli_usage_error("invalid --max-attempts, expected 1 to 100: %s",
+				    optarg);
+			o->retry.max_attempts = (int)v;
+			break;
+		case OPT_MAX_COST:
+			if (parse_number(optarg, 0, 1e12, &v))
+				return ann_cli_usage_error("invalid --max-cost, expected US dollars: %s",
+				    optarg);
+			o->max_cost = v;
+			break;
+		case OPT_MAX_TOKENS_TOTAL:
+			if (parse_number(optarg, 0, 1e18, &v))
+				return ann_cli_usage_error("invalid --max-tokens-total, expected a number "
+				    "of tokens: %s", optarg);
+			o->max_tokens_total = v;
+			break;
+		case OPT_KEEP_ORDER:
+			o->keep_order = 1;
+			break;
+		case OPT_CACHE:
+			o->cache_dir = optarg;
+			break;
+		case OPT_PRICING:
+			c->pricing_path = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_number(optarg, 0.001, 86400, &v))
+				return ann_cli_usage_error("invalid --timeout, expected seconds: %s", optarg);
+			o->timeout_ms = (long)(v * 1000.0);
+			break;
+		case OPT_STATS:
+			c->stats_path = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = 1;
+			break;
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'v':
+			c->verbose++;
+			break;
+		default:
+			return ann_cli_usage_error("invalid option");
+		}
+	}
+	if (optind < argc)
+		return ann_cli_usage_error("unexpected argument: %s", argv[optind]);
+	if (o->model == NULL || *o->model == '\0')
+		return ann_cli_usage_error("missing --model");
+	return ANN_EXIT_OK;
+}
+
+/* Finds the price of the model; a missing table or price only matters for --max-cost. */
+static int
+load_price(struct cli *c)
+{
+	struct ann_error e = ANN_ERROR_INIT;
+	char *path = ann_pricing_default_path(c->pricing_path);
+	int rc;
+
+	if (path == NULL) {
+		if (c->run.max_cost >= 0)
+			return ann_cli_usage_error("--max-cost needs a pricing table; none found, "
+			    "give one with --pricing");
+		return ANN_EXIT_OK;
+	}
+	rc = ann_pricing_lookup(path, c->run.model, &c->price, &e);
+	free(path);
+	if (rc == ANN_ERR_NOT_FOUND && c->run.max_cost < 0) {
+		ann_log(ANN_LOG_INFO, "%s; cost_usd is left out", e.msg);
+		return ANN_EXIT_OK;
+	}
+	if (rc)
+		return ann_cli_usage_error("%s", e.msg);
+	c->run.price = &c->price;
+	return ANN_EXIT_OK;
+}
+
+static int
+write_stats(struct cli *c, struct ann_invoke_stats *s)
+{
+	struct ann_buf text = ANN_BUF_INIT;
+	FILE *f;
+	int ok;
+
+	if (ann_invoke_stats_json(s, &text) != ANN_OK) {
+		ann_buf_release(&text);
+		ann_cli_error("out of memory writing --stats");
+		return 0;
+	}
+	f = fopen(c->stats_path, "w");
+	ok = f && fwrite(text.data, 1, text.len, f) == text.len;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		ann_cli_error("write failed on --stats file %s: %s", c->stats_path, strerror(errno));
+	ann_buf_release(&text);
+	return ok;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	struct ann_invoke_stats stats;
+	struct ann_error e = ANN_ERROR_INIT;
+	int broken_pipe = 0;
+	int status;
+	int rc;
+
+	ann_cli_start("ann-invoke");
+	memset(&c, 0, sizeof c);
+	ann_invoke_opts_init(&c.run);
+	status = parse_options(&c, argc, argv);
+	if (status)
+		return status;
+	ann_cli_verbosity(c.quiet, c.verbose);
+	status = load_price(&c);
+	if (status)
+		return status;
+	if (ann_cli_stdin_is_terminal())
+		return ANN_EXIT_USAGE;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		ann_cli_error("cannot initialise libcurl");
+		return ANN_EXIT_SYSTEM;
+	}
+	rc = ann_access_setup(&c.access, c.run.provider, c.run.region, c.run.endpoint, c.profile,
+	    &e);
+	if (rc) {
+		ann_access_release(&c.access);
+		ann_cli_error("%s", e.msg);
+		curl_global_cleanup();
+		return rc == ANN_ERR_CONFIG ? ANN_EXIT_USAGE : ANN_EXIT_SYSTEM;
+	}
+	c.run.endpoint = c.access.endpoint;
+	c.run.region = c.access.region.name;
+	c.run.secrets = ann_access_secrets;
+	c.run.secrets_ctx = &c.access;
+	ann_log(ANN_LOG_INFO, "endpoint %s (from %s)", c.access.endpoint, c.access.endpoint_from);
+	if (isatty(STDERR_FILENO) && !c.quiet && !c.run.dry_run) {
+		c.run.progress = show_progress;
+		c.run.progress_ctx = &c;
+	}
+
+	rc = ann_invoke_run(&c.run, STDIN_FILENO, STDOUT_FILENO, &stats, &broken_pipe, &e);
+	if (c.progress_shown)
+		fputc('\n', stderr);
+	status = ann_cli_exit_status(rc, &e, broken_pipe, ann_invoke_stats_failed(&stats));
+	if (c.stats_path && !write_stats(&c, &stats) && status != ANN_EXIT_SYSTEM)
+		status = ANN_EXIT_SYSTEM;
+	ann_invoke_stats_release(&stats);
+	ann_access_release(&c.access);
+	curl_global_cleanup();
+	return status;
+}

@@ -33,6 +33,8 @@ static const char usage_text[] =
 "      --tpm <n>               tokens per minute at most (input plus max_tokens)\n"
 "      --rate-group <name>     share --rpm and --tpm with other processes\n"
 "      --max-attempts <n>      attempts per request, the first included (default 5)\n"
+"      --retry-delay <seconds> backoff base: retry n waits up to base * 2^(n-1)\n"
+"                              seconds, at most 20 (default 1)\n"
 "      --max-cost <usd>        send nothing more once this much is spent (estimate)\n"
 "      --max-tokens-total <n>  send nothing more once this many tokens are used\n"
 "      --keep-order            write results in input order\n"
@@ -54,7 +56,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_CACHE = 256, OPT_DRY_RUN, OPT_ENDPOINT, OPT_KEEP_ORDER, OPT_MAX_ATTEMPTS,
-	OPT_MAX_COST, OPT_MAX_TOKENS_TOTAL, OPT_PRICING, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RPM,
+	OPT_MAX_COST, OPT_MAX_TOKENS_TOTAL, OPT_PRICING, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RETRY_DELAY, OPT_RPM,
 	OPT_STATS, OPT_TIMEOUT, OPT_TPM, OPT_VERSION,
 };
 
@@ -75,6 +77,7 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "rate-group", required_argument, NULL, OPT_RATE_GROUP },
 	{ "region", required_argument, NULL, OPT_REGION },
+	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
 	{ "rpm", required_argument, NULL, OPT_RPM },
 	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -175,6 +178,13 @@ parse_options(struct cli *c, int argc, char **argv)
 				return ann_cli_usage_error("invalid --max-attempts, expected 1 to 100: %s",
 				    optarg);
 			o->retry.max_attempts = (int)v;
+			break;
+		case OPT_RETRY_DELAY:
+			if (parse_number(optarg, 0, 60, &v))
+				return ann_cli_usage_error("invalid --retry-delay, expected 0 to 60 seconds: %s",
+				    optarg);
+			o->retry.base_s = v;
+			o->retry.throttle_base_s = v;
 			break;
 		case OPT_MAX_COST:
 			if (parse_number(optarg, 0, 1e12, &v))

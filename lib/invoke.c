@@ -109,6 +109,7 @@ struct run {
 	struct ann_cache cache;
 	int cache_on;
 	double spent_tokens;
+	double rate_blocked_since;  /* when the rate limit last held a request back, or 0 */
 	double start;
 	double last_progress;
 	struct ann_record scratch;
@@ -1066,6 +1067,7 @@ handle_line(struct run *r, int read_rc, const char *line, size_t len, size_t lin
 		    line_no);
 		ann_log(ANN_LOG_WARN, "%s", message);
 		count(r, ANN_KIND_INVALID);
+		ann_buf_reset(&r->scratch_buf);
 		rc = ann_error_json(&r->scratch_buf, "invalid", message, 0, line_no);
 		if (rc == ANN_OK && ann_record_get(&r->scratch, "error") == NULL)
 			rc = ann_record_edit_set_raw(&r->edit, "error", r->scratch_buf.data,
@@ -1159,7 +1161,13 @@ start_ready(struct run *r, double now, double *next_wake)
 				/* Everyone waits for the bucket; retry when it has refilled. */
 				if (now + wait < *next_wake)
 					*next_wake = now + wait;
+				if (r->rate_blocked_since == 0)
+					r->rate_blocked_since = now;
 				return ANN_OK;
+			}
+			if (r->rate_blocked_since > 0) {
+				r->stats->rate_wait_s += now - r->rate_blocked_since;
+				r->rate_blocked_since = 0;
 			}
 			s->reserved_tokens = s->call.input_estimate + (double)s->call.max_tokens;
 		}
@@ -1467,9 +1475,10 @@ ann_invoke_stats_json(struct ann_invoke_stats *s, struct ann_buf *out)
 	for (k = 0; rc == ANN_OK && k < ANN_KIND_COUNT; k++)
 		rc = ann_buf_addf(out, "%s\"%s\":%zu", k ? "," : "", kind_names[k], s->counts[k]);
 	if (rc == ANN_OK)
-		rc = ann_buf_addf(out, "},\"requests\":%zu,\"retries\":%zu,\"tokens\":{\"input\":%lld,"
-		    "\"output\":%lld,\"cache_read\":%lld,\"cache_write\":%lld},\"cost_usd\":",
-		    s->attempts, s->retries, s->input_tokens, s->output_tokens,
+		rc = ann_buf_addf(out, "},\"requests\":%zu,\"retries\":%zu,\"rate_wait_s\":%.3f,"
+		    "\"tokens\":{\"input\":%lld,\"output\":%lld,\"cache_read\":%lld,"
+		    "\"cache_write\":%lld},\"cost_usd\":", s->attempts, s->retries, s->rate_wait_s,
+		    s->input_tokens, s->output_tokens,
 		    s->cache_read_tokens, s->cache_write_tokens);
 	if (rc == ANN_OK)
 		rc = ann_buf_add_json_number(out, round(s->cost_usd * 1e6) / 1e6);

@@ -83,6 +83,7 @@ struct ann_invoke_stats {
 	size_t attempts;          /* HTTP requests sent */
 	size_t retries;
 	size_t in_flight;
+	double rate_wait_s;       /* time requests were held back by --rpm or --tpm */
 	long long input_tokens;
 	long long output_tokens;
 	long long cache_read_tokens;

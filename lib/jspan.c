@@ -176,3 +176,38 @@ ann_jspan_path(const char *s, size_t n, struct ann_jspan root, const char *const
 	*out = at;
 	return ANN_OK;
 }
+
+int
+ann_jspan_compact(struct ann_buf *out, const char *s, size_t n)
+{
+	size_t p = 0;
+	int rc;
+
+	while (p < n) {
+		size_t run = p;
+
+		if (s[p] == '"') {
+			size_t end = skip_string(s, n, p);
+
+			if (end == 0)
+				return ANN_ERR_SYNTAX;
+			rc = ann_buf_add(out, s + p, end - p);
+			if (rc)
+				return rc;
+			p = end;
+			continue;
+		}
+		if (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r') {
+			p++;
+			continue;
+		}
+		while (run < n && s[run] != '"' && s[run] != ' ' && s[run] != '\t' &&
+		    s[run] != '\n' && s[run] != '\r')
+			run++;
+		rc = ann_buf_add(out, s + p, run - p);
+		if (rc)
+			return rc;
+		p = run;
+	}
+	return ANN_OK;
+}

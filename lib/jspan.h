@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "err.h"
 
 struct ann_jspan {
@@ -37,5 +38,10 @@ int ann_jspan_index(const char *s, size_t n, struct ann_jspan arr, size_t i,
  * indexes written as "#0", "#1", ... from span root. */
 int ann_jspan_path(const char *s, size_t n, struct ann_jspan root, const char *const *path,
     size_t depth, struct ann_jspan *out);
+
+/* Appends the valid JSON text s[0..n) without the whitespace between
+ * tokens, so a value spread over lines fits in one JSONL record; the
+ * tokens themselves are copied byte for byte. */
+int ann_jspan_compact(struct ann_buf *out, const char *s, size_t n);
 
 #endif

@@ -879,12 +879,12 @@ append_text(struct ann_provider_result *r, const char *body, struct ann_jspan sp
 	return ann_json_string_decode(body + span.start, span.end - span.start, &r->text);
 }
 
-/* Sets the output from the raw JSON text of a tool input. */
+/* Sets the output from the raw JSON text of an answer, on one line. */
 static int
 set_output(struct ann_provider_result *r, const char *text, size_t n)
 {
 	ann_buf_reset(&r->output);
-	if (ann_buf_add(&r->output, text, n) != ANN_OK)
+	if (ann_jspan_compact(&r->output, text, n) != ANN_OK)
 		return ANN_ERR_NOMEM;
 	r->has_output = 1;
 	return ANN_OK;

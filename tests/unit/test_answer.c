@@ -135,7 +135,19 @@ spans_follow_paths(void)
 	CHECK_INT(ANN_ERR_NOT_FOUND, ann_jspan_index(s, strlen(s), root, 0, &out));
 }
 
+static void
+compact_keeps_tokens(void)
+{
+	const char *s = "{\n  \"a b\" : [ 1.0 ,\t12345678901234567890 ],\r\n  \"c\":\"x \\\" y\\n\" }";
+	struct ann_buf out = ANN_BUF_INIT;
+
+	CHECK_INT(ANN_OK, ann_jspan_compact(&out, s, strlen(s)));
+	CHECK_STR("{\"a b\":[1.0,12345678901234567890],\"c\":\"x \\\" y\\n\"}", out.data);
+	ann_buf_release(&out);
+}
+
 ANN_TEST_MAIN(
+	ANN_TEST(compact_keeps_tokens),
 	ANN_TEST(fence_with_backticks_in_string),
 	ANN_TEST(bare_object_without_fence),
 	ANN_TEST(fence_labels),

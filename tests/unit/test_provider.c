@@ -278,6 +278,13 @@ json_mode_takes_fenced_answer(void)
 	CHECK_STR("{\"summary\":\"Run ```make``` now\"}", r.output.data);
 	ann_provider_result_release(&r);
 
+	/* A pretty-printed answer comes out on one line. */
+	parse(ANN_PROVIDER_BEDROCK, 0, "{\"output\":{\"message\":{\"content\":[{\"text\":"
+	    "\"```json\\n{\\n  \\\"a\\\": [1,\\n 2]\\n}\\n```\"}]}},\"stopReason\":\"end_turn\","
+	    "\"usage\":{}}", &r);
+	CHECK_STR("{\"a\":[1,2]}", r.output.data);
+	ann_provider_result_release(&r);
+
 	parse(ANN_PROVIDER_BEDROCK, 0, "{\"output\":{\"message\":{\"content\":[{\"text\":"
 	    "\"no json here\"}]}},\"stopReason\":\"end_turn\",\"usage\":{}}", &r);
 	CHECK_INT(0, r.has_output);

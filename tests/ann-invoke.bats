@@ -1,0 +1,450 @@
+#!/usr/bin/env bats
+# ann-invoke against ann-mock on 127.0.0.1: every provider and answer mode,
+# every error kind and its retry decision, order, limits, budgets, the
+# cache and a resume after kill -9.
+
+load test_helper
+load secrets_helper
+
+setup() {
+	_ann_hermetic_env
+	ann_fake_credentials
+	export ANTHROPIC_API_KEY="sk-ant-fakeANTHROPICSHOULDNEVERAPPEAR"
+	export OPENAI_API_KEY="sk-fakeOPENAISHOULDNEVERAPPEAR"
+	export ANN_RATE_DIR="$BATS_TEST_TMPDIR"
+	unset ANN_PRICING
+	cd "$BATS_TEST_TMPDIR" || return 1
+	printf '%s\n' '{"type":"object","properties":{"total":{"type":"integer"},"vendor":{"type":"string"}},"required":["total","vendor"]}' >schema.json
+	mock_pid=
+}
+
+teardown() {
+	stop_mock
+}
+
+# Starts ann-mock on a free loopback port with the given options and points
+# every endpoint setting at it.
+start_mock() {
+	rm -f mock.url
+	ann-mock --port 0 --seed 7 "$@" >mock.url 2>mock.err &
+	mock_pid=$!
+	local i
+	for i in $(seq 50); do
+		[ -s mock.url ] && break
+		sleep 0.1
+	done
+	url=$(head -n 1 mock.url)
+	[[ "$url" == http://127.0.0.1:* ]] || { cat mock.err >&2; return 1; }
+	export AWS_ENDPOINT_URL="$url" ANTHROPIC_BASE_URL="$url" OPENAI_BASE_URL="$url"
+}
+
+stop_mock() {
+	if [ -n "$mock_pid" ]; then
+		kill "$mock_pid" 2>/dev/null || true
+		wait "$mock_pid" 2>/dev/null || true
+		mock_pid=
+	fi
+}
+
+# Prints the mock's counter at the Python expression $1 over the stats object s.
+mock_stat() {
+	curl -s --max-time 5 "$url/_mock/stats" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if isinstance(v, str) else json.dumps(v))
+' "$1"
+}
+
+# Prints, for each JSONL line on stdin, the Python expression $1 over the record r.
+jget() {
+	python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    v = eval(sys.argv[1])
+    print(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, separators=(",", ":")))
+' "$1"
+}
+
+# Writes N request records (ids r1..rN) to requests.jsonl with ann-prompt.
+make_requests() {
+	local n=$1
+	shift
+	python3 -c '
+import sys
+for i in range(1, int(sys.argv[1]) + 1):
+    print("{\"id\":\"r%d\",\"text\":\"請求書 %d 株式会社テスト 合計 %d 円\"}" % (i, i, i * 1000))
+' "$n" >docs.jsonl
+	ann-prompt -s schema.json "$@" docs.jsonl >requests.jsonl
+}
+
+@test "bedrock converse tool mode answers every record" {
+	start_mock
+	make_requests 5
+	run --separate-stderr ann-invoke -m jp.anthropic.claude-haiku-4-5-20251001-v1:0 \
+		--pricing "$ANN_TOP/share/pricing.json" <requests.jsonl
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >out.jsonl
+	assert_jsonl out.jsonl
+	[ "$(wc -l <out.jsonl)" -eq 5 ]
+	[ "$(jget 'sorted(r["output"].keys())' <out.jsonl | sort -u)" = '["total","vendor"]' ]
+	[ "$(jget 'r["stop_reason"]' <out.jsonl | sort -u)" = tool_use ]
+	[ "$(jget 'r["model"]' <out.jsonl | sort -u)" = jp.anthropic.claude-haiku-4-5-20251001-v1:0 ]
+	[ "$(jget 'r["usage"]["input_tokens"] > 0 and r["usage"]["output_tokens"] > 0' <out.jsonl | sort -u)" = true ]
+	[ "$(jget 'r["cost_usd"] > 0' <out.jsonl | sort -u)" = true ]
+	[ "$(jget '"latency_ms" in r and "request" in r and "text" in r' <out.jsonl | sort -u)" = true ]
+	# The record id travels in requestMetadata, which the mock counts by.
+	[ "$(mock_stat 's["by_record"].get("r3")')" = 1 ]
+	[ "$(mock_stat 's["by_api"]["converse"]')" = 5 ]
+}
+
+@test "every provider and answer mode round-trips" {
+	start_mock
+	local provider mode api
+	for provider in bedrock bedrock-invoke anthropic openai; do
+		for mode in tool json structured; do
+			make_requests 2 --answer "$mode"
+			ann-invoke -p "$provider" -m anthropic.claude-3-haiku-20240307-v1:0 \
+				<requests.jsonl >out.jsonl
+			[ "$(wc -l <out.jsonl)" -eq 2 ]
+			if [ "$mode" = json ]; then
+				# The mock answers JSON mode without a schema: an empty object.
+				[ "$(jget 'r["output"]' <out.jsonl | sort -u)" = '{}' ]
+			else
+				[ "$(jget 'sorted(r["output"].keys())' <out.jsonl | sort -u)" = '["total","vendor"]' ]
+			fi
+			[ "$(jget '"error" in r' <out.jsonl | sort -u)" = false ]
+		done
+	done
+	for api in converse invoke anthropic_messages openai_chat; do
+		[ "$(mock_stat "s['by_api']['$api']")" = 6 ]
+	done
+	# InvokeModel carries the record id in its metadata header.
+	[ "$(mock_stat 's["by_record"].get("r1")')" = 6 ]
+}
+
+@test "json mode takes JSON from fenced and prose replies" {
+	start_mock --mistakes fenced=0.5,prose=0.5
+	make_requests 6 --answer structured
+	ann-invoke -m m1 <requests.jsonl >out.jsonl
+	[ "$(jget 'sorted(r["output"].keys())' <out.jsonl | sort -u)" = '["total","vendor"]' ]
+	[ "$(mock_stat 's["mistakes"]["fenced"] + s["mistakes"]["prose"]')" = 6 ]
+}
+
+@test "validation error is never retried" {
+	start_mock
+	make_requests 3
+	run --separate-stderr ann-invoke -m 'not a model id' --retry-delay 0.01 <requests.jsonl
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(wc -l <out.jsonl)" -eq 3 ]
+	[ "$(jget 'r["error"]["kind"]' <out.jsonl | sort -u)" = validation ]
+	[ "$(jget 'r["error"]["error_type"]' <out.jsonl | sort -u)" = ValidationException ]
+	[ "$(jget 'r["error"]["attempts"]' <out.jsonl | sort -u)" = 1 ]
+	[ "$(jget 'r["error"]["status"]' <out.jsonl | sort -u)" = 400 ]
+	[ "$(mock_stat 's["by_status"]["400"]')" = 3 ]
+}
+
+@test "access and client errors are never retried" {
+	start_mock
+	make_requests 2
+	AWS_SECRET_ACCESS_KEY=wrong-key ann-invoke -m m1 --retry-delay 0.01 <requests.jsonl >out.jsonl || true
+	[ "$(jget 'r["error"]["kind"] + " " + str(r["error"]["attempts"])' <out.jsonl | sort -u)" = "access 1" ]
+	AWS_ENDPOINT_URL="$url/no-such-prefix" ann-invoke -m m1 --retry-delay 0.01 <requests.jsonl >out.jsonl || true
+	[ "$(jget 'r["error"]["kind"] + " " + str(r["error"]["status"]) + " " + str(r["error"]["attempts"])' <out.jsonl | sort -u)" = "client 404 1" ]
+	[ "$(mock_stat 's["by_status"]["403"] + s["by_status"]["404"]')" = 4 ]
+}
+
+@test "throttling, 5xx, timeouts and resets are retried up to the limit" {
+	local fault name kind http
+	make_requests 2
+	for fault in throttle:throttled:429 unavailable:server:503 internal:server:500 timeout:timeout:408 reset:network:0; do
+		IFS=: read -r name kind http <<<"$fault"
+		start_mock --faults "$name=1"
+		run --separate-stderr ann-invoke -m m1 --max-attempts 3 --retry-delay 0.01 <requests.jsonl
+		[ "$status" -eq 1 ]
+		printf '%s\n' "$output" >out.jsonl
+		[ "$(jget 'r["error"]["kind"]' <out.jsonl | sort -u)" = "$kind" ]
+		[ "$(jget 'r["error"]["attempts"]' <out.jsonl | sort -u)" = 3 ]
+		[ "$(jget 'r["error"].get("status", 0)' <out.jsonl | sort -u)" = "$http" ]
+		[ "$(mock_stat "s['faults']['$name']")" -ge 6 ]
+		stop_mock
+	done
+}
+
+@test "a stalled reply times out on the client and is retried" {
+	start_mock --faults stall=1 --stall-time 5000
+	make_requests 1
+	run --separate-stderr ann-invoke -m m1 --max-attempts 2 --retry-delay 0.01 --timeout 0.3 <requests.jsonl
+	[ "$status" -eq 1 ]
+	[ "$(jget 'r["error"]["kind"] + " " + str(r["error"]["attempts"])' <<<"$output")" = "timeout 2" ]
+}
+
+@test "connection refused is a network error" {
+	make_requests 1
+	# Port 9 (discard) has no listener here; the endpoint is loopback all the same.
+	run --separate-stderr ann-invoke -m m1 --endpoint-url http://127.0.0.1:9 --max-attempts 2 \
+		--retry-delay 0.01 <requests.jsonl
+	[ "$status" -eq 1 ]
+	[ "$(jget 'r["error"]["kind"] + " " + str(r["error"]["attempts"])' <<<"$output")" = "network 2" ]
+}
+
+@test "reply cut off at max_tokens is a truncated error" {
+	start_mock --mistakes truncated=1
+	make_requests 2 --max-tokens 300
+	run --separate-stderr ann-invoke -m m1 <requests.jsonl
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(jget 'r["error"]["kind"]' <out.jsonl | sort -u)" = truncated ]
+	[ "$(jget 'r["error"]["max_tokens"]' <out.jsonl | sort -u)" = 300 ]
+	[ "$(jget 'r["stop_reason"]' <out.jsonl | sort -u)" = max_tokens ]
+	[ "$(jget '"output" in r' <out.jsonl | sort -u)" = false ]
+	# One call each: a truncated reply is not retried here.
+	[ "$(mock_stat 's["calls"]')" = 2 ]
+}
+
+@test "earlier errors pass through and bad records get errors" {
+	start_mock
+	make_requests 1
+	{
+		printf '%s\n' '{"id":"e1","error":{"kind":"invalid","message":"from ann-prompt"},"n":1.0}'
+		printf '%s\n' '{"id":"n1","text":"no request here"}'
+		printf '%s\n' '{"id":"x",}'
+		printf '%s\n' '{"text":"no id"}'
+		cat requests.jsonl
+	} >mixed.jsonl
+	run --separate-stderr ann-invoke -m m1 --keep-order <mixed.jsonl
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(wc -l <out.jsonl)" -eq 5 ]
+	# Byte for byte, 1.0 included.
+	[ "$(sed -n 1p out.jsonl)" = '{"id":"e1","error":{"kind":"invalid","message":"from ann-prompt"},"n":1.0}' ]
+	[ "$(sed -n 2p out.jsonl | jget 'r["error"]["kind"]')" = invalid ]
+	[ "$(sed -n 3p out.jsonl | jget 'r["id"] + " " + r["error"]["kind"]')" = "line:3 syntax" ]
+	[ "$(sed -n 4p out.jsonl | jget 'r["error"]["kind"]')" = invalid ]
+	[ "$(sed -n 5p out.jsonl | jget 'r["id"] + " " + str("output" in r)')" = "r1 True" ]
+	[ "$(mock_stat 's["calls"]')" = 1 ]
+}
+
+@test "keep-order writes results in input order" {
+	start_mock --latency 20
+	make_requests 60
+	ann-invoke -m m1 -j 16 --keep-order <requests.jsonl >out.jsonl
+	jget 'r["id"]' <out.jsonl >ids
+	jget 'r["id"]' <requests.jsonl >expected
+	diff -u expected ids
+	ann-invoke -m m1 -j 16 <requests.jsonl >out2.jsonl
+	[ "$(jget 'r["id"]' <out2.jsonl | sort)" = "$(sort expected)" ]
+}
+
+@test "rpm limit delays requests beyond the minute's allowance" {
+	start_mock
+	make_requests 63
+	SECONDS=0
+	ann-invoke -m m1 -j 8 --rpm 60 <requests.jsonl >out.jsonl
+	# 60 go at once, then one a second.
+	[ "$SECONDS" -ge 2 ]
+	[ "$(wc -l <out.jsonl)" -eq 63 ]
+	[ "$(jget '"output" in r' <out.jsonl | sort -u)" = true ]
+}
+
+@test "tpm limit holds requests until tokens settle" {
+	start_mock --latency 200
+	make_requests 4 --max-tokens 1000
+	# Each request reserves about 1,000 tokens of the 1,300 a minute, so they
+	# go one at a time, each after the previous reply gave back what it
+	# did not use.
+	ann-invoke -m m1 -j 4 --tpm 1300 --stats limited.json <requests.jsonl >out.jsonl
+	[ "$(jget '"output" in r' <out.jsonl | sort -u)" = true ]
+	[ "$(jget 'r["rate_wait_s"] > 0.1' <limited.json)" = true ]
+	ann-invoke -m m1 -j 4 --stats free.json <requests.jsonl >out.jsonl
+	[ "$(jget 'r["rate_wait_s"] == 0' <free.json)" = true ]
+}
+
+@test "rate group shares one rpm limit between processes" {
+	start_mock
+	make_requests 40
+	SECONDS=0
+	ann-invoke -m m1 --rpm 60 --rate-group g1 <requests.jsonl >a.jsonl &
+	local pid=$!
+	ann-invoke -m m1 --rpm 60 --rate-group g1 <requests.jsonl >b.jsonl
+	wait "$pid"
+	# 80 requests against 60 a minute together: the last 20 wait a second each.
+	[ "$SECONDS" -ge 15 ]
+	[ -e "$ANN_RATE_DIR/ann-rate-g1" ]
+	[ "$(cat a.jsonl b.jsonl | wc -l)" -eq 80 ]
+}
+
+@test "max-tokens-total stops new requests and reports the rest" {
+	start_mock
+	make_requests 5
+	run --separate-stderr ann-invoke -m m1 -j 1 --max-tokens-total 1 <requests.jsonl
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(wc -l <out.jsonl)" -eq 5 ]
+	[ "$(jget '"output" in r' <out.jsonl | grep -c true)" -eq 1 ]
+	[ "$(jget 'r.get("error", {}).get("kind")' <out.jsonl | grep -c budget)" -eq 4 ]
+	[ "$(mock_stat 's["calls"]')" = 1 ]
+}
+
+@test "max-cost stops new requests once spent" {
+	start_mock
+	make_requests 4
+	run --separate-stderr ann-invoke -m anthropic.claude-3-haiku-20240307-v1:0 -j 1 \
+		--max-cost 0.00000001 --pricing "$ANN_TOP/share/pricing.json" <requests.jsonl
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(jget 'r.get("error", {}).get("kind")' <out.jsonl | grep -c budget)" -eq 3 ]
+	[ "$(mock_stat 's["calls"]')" = 1 ]
+	# Without a price for the model a cost budget cannot work.
+	run --separate-stderr ann-invoke -m unknown-model --max-cost 1 \
+		--pricing "$ANN_TOP/share/pricing.json" <requests.jsonl
+	[ "$status" -eq 2 ]
+}
+
+@test "cache answers a rerun without calls" {
+	start_mock
+	make_requests 10
+	ann-invoke -m m1 --cache cache <requests.jsonl >first.jsonl
+	[ "$(mock_stat 's["calls"]')" = 10 ]
+	ann-invoke -m m1 --cache cache --stats stats.json <requests.jsonl >second.jsonl
+	[ "$(mock_stat 's["calls"]')" = 10 ]
+	[ "$(jget 'r["cached"]' <stats.json)" = 10 ]
+	[ "$(jget 'r["output"]' <first.jsonl | sort)" = "$(jget 'r["output"]' <second.jsonl | sort)" ]
+	[ "$(find cache -name '.tmp.*' | wc -l)" -eq 0 ]
+}
+
+@test "kill -9 then resume loses nothing and pays only for in-flight calls" {
+	start_mock --latency 100
+	make_requests 120
+	ann-invoke -m m1 -j 8 --cache cache <requests.jsonl >first.jsonl &
+	local pid=$! i
+	for i in $(seq 100); do
+		[ "$(find cache -type f ! -name '.tmp.*' 2>/dev/null | wc -l)" -ge 30 ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	local before cached
+	before=$(mock_stat 's["calls"]')
+	[ "$before" -lt 120 ]
+	ann-invoke -m m1 -j 8 --cache cache --stats stats.json <requests.jsonl >second.jsonl
+	[ "$(wc -l <second.jsonl)" -eq 120 ]
+	[ "$(jget 'r["id"]' <second.jsonl | sort -u | wc -l)" -eq 120 ]
+	[ "$(jget '"output" in r' <second.jsonl | sort -u)" = true ]
+	cached=$(jget 'r["cached"]' <stats.json)
+	[ "$cached" -ge 30 ]
+	# Calls paid twice: at most the 8 in flight at the kill.
+	[ "$(mock_stat 's["calls"]')" -le $((120 + 8)) ]
+	[ "$(mock_stat 's["calls"]')" -eq $((before + 120 - cached)) ]
+}
+
+@test "dry run prints signed requests with secrets redacted" {
+	start_mock
+	make_requests 2
+	run --separate-stderr ann-invoke -m jp.anthropic.claude-haiku-4-5-20251001-v1:0 --dry-run <requests.jsonl
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >dry.txt
+	grep -q "^POST $url/model/jp.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse HTTP/1.1" dry.txt
+	grep -q '^Authorization: AWS4-HMAC-SHA256 Credential=\[redacted\]/[0-9]*/ap-northeast-1/bedrock/aws4_request, SignedHeaders=' dry.txt
+	grep -q '^X-Amz-Security-Token: \[redacted\]' dry.txt
+	grep -q '"ann_record_id":"r2"' dry.txt
+	! grep -q '^Expect' dry.txt
+	ann_assert_no_secrets dry.txt
+	[ "$(mock_stat 's["calls"]')" = 0 ]
+	ANTHROPIC_BASE_URL="$url" run --separate-stderr ann-invoke -p anthropic -m claude-haiku-4-5 --dry-run <requests.jsonl
+	grep -q '^x-api-key: \[redacted\]' <<<"$output"
+	! grep -q ANTHROPICSHOULDNEVERAPPEAR <<<"$output"
+}
+
+@test "secrets never reach output, logs or stats" {
+	start_mock --faults throttle=0.3
+	make_requests 5
+	ann-invoke -m m1 -vv --retry-delay 0.01 --stats stats.json <requests.jsonl >out.jsonl 2>err.txt
+	AWS_SECRET_ACCESS_KEY=wrong ann-invoke -m m1 -vv <requests.jsonl >>out.jsonl 2>>err.txt || true
+	ann-invoke -p anthropic -m claude -vv <requests.jsonl >>out.jsonl 2>>err.txt || true
+	ann_assert_no_secrets out.jsonl err.txt stats.json
+	! grep -q SHOULDNEVERAPPEAR out.jsonl err.txt stats.json
+}
+
+@test "bearer token authenticates bedrock without signing" {
+	start_mock
+	export AWS_BEARER_TOKEN_BEDROCK="$ANN_FAKE_BEARER_TOKEN"
+	stop_mock
+	start_mock
+	make_requests 2
+	run --separate-stderr ann-invoke -m m1 --dry-run <requests.jsonl
+	grep -q '^Authorization: Bearer \[redacted\]' <<<"$output"
+	! grep -q 'X-Amz-Date' <<<"$output"
+	ann-invoke -m m1 <requests.jsonl >out.jsonl
+	[ "$(jget '"output" in r' <out.jsonl | sort -u)" = true ]
+}
+
+@test "stats file counts outcomes, retries and latency" {
+	start_mock --faults throttle=0.2
+	make_requests 30
+	ann-invoke -m m1 -j 4 --retry-delay 0.01 --stats stats.json <requests.jsonl >out.jsonl
+	[ "$(jget 'r["records"]' <stats.json)" = 30 ]
+	[ "$(jget 'r["succeeded"]' <stats.json)" = 30 ]
+	[ "$(jget 'r["retries"] > 0 and r["requests"] == 30 + r["retries"]' <stats.json)" = true ]
+	[ "$(jget 'r["latency_ms"]["p50"] <= r["latency_ms"]["p95"] <= r["latency_ms"]["p99"]' <stats.json)" = true ]
+	[ "$(jget 'r["tokens"]["input"] > 0' <stats.json)" = true ]
+}
+
+@test "usage errors exit 2" {
+	run ann-invoke </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"missing --model"* ]]
+	run ann-invoke -m m1 -p nosuch </dev/null
+	[ "$status" -eq 2 ]
+	run ann-invoke -m m1 -j 0 </dev/null
+	[ "$status" -eq 2 ]
+	unset ANTHROPIC_API_KEY
+	run ann-invoke -m m1 -p anthropic </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *ANTHROPIC_API_KEY* ]]
+}
+
+@test "faults at -j 32 over 2000 records: all out, 99.9% succeed" {
+	start_mock --faults throttle=0.05,unavailable=0.02,reset=0.01,timeout=0.01
+	python3 -c '
+for i in range(1, 2001):
+    print("{\"id\":\"f%d\",\"text\":\"Invoice %d total %d yen\"}" % (i, i, i * 7))
+for i in range(1, 21):
+    print("{\"id\":\"v%d\",\"text\":\"Invoice v%d\"}" % (i, i))
+' >docs.jsonl
+	# The v records ask for more output tokens than the service allows: a
+	# ValidationException, which must end the record at once.
+	ann-prompt -s schema.json docs.jsonl | python3 -c '
+import json, sys
+for line in sys.stdin:
+    r = json.loads(line)
+    if r["id"].startswith("v"):
+        r["request"]["max_tokens"] = 2000000000
+    print(json.dumps(r, ensure_ascii=False, separators=(",", ":")))
+' >requests.jsonl
+	ann-invoke -m m1 -j 32 --stats stats.json <requests.jsonl >out.jsonl || true
+	[ "$(wc -l <out.jsonl)" -eq 2020 ]
+	[ "$(jget 'r["id"]' <out.jsonl | sort -u | wc -l)" -eq 2020 ]
+	local ok
+	ok=$(grep '"id":"f' out.jsonl | jget '"output" in r' | grep -c true)
+	[ "$ok" -ge 1998 ]
+	[ "$(grep '"id":"v' out.jsonl | jget 'r["error"]["kind"]' | sort -u)" = validation ]
+	# Every failed record made exactly the calls it reports, and none after a
+	# non-retryable error.
+	curl -s "$url/_mock/stats" >mock.json
+	python3 - out.jsonl mock.json <<'EOF'
+import json, sys
+calls = json.load(open(sys.argv[2]))["by_record"]
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    e = r.get("error")
+    if e is None:
+        continue
+    assert calls.get(r["id"], 0) <= e["attempts"], (r["id"], calls.get(r["id"]), e)
+    if e["kind"] == "validation":
+        assert e["message"].endswith("(not retryable after %d attempt%s)" % (e["attempts"], "" if e["attempts"] == 1 else "s")), e
+EOF
+	[ "$(mock_stat 's["faults"]["throttle"] > 50')" = true ]
+}

@@ -310,6 +310,11 @@ main(int argc, char **argv)
 		ann_cli_error("cannot initialise libcurl");
 		return ANN_EXIT_SYSTEM;
 	}
+	/* Without an asynchronous resolver libcurl (with CURLOPT_NOSIGNAL, which
+	 * signal safety requires) cannot time out a hanging DNS lookup. */
+	if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))
+		ann_log(ANN_LOG_WARN, "libcurl has no asynchronous DNS resolver; a DNS lookup "
+		    "that hangs is not cut off by --timeout");
 	rc = ann_access_setup(&c.access, c.run.provider, c.run.region, c.run.endpoint, c.profile,
 	    &e);
 	if (rc) {

@@ -163,7 +163,7 @@ write_line(struct run *r, const char *line, size_t len)
 	return rc;
 }
 
-/* Writes line for record seq now, or holds it until the records before it are out. */
+/* Writes line for record seq now, or keeps it until the records before it are out. */
 static int
 emit(struct run *r, size_t seq, const struct ann_buf *line)
 {
@@ -1130,11 +1130,13 @@ read_one(struct run *r)
 
 /* ---- scheduling ---- */
 
-static int
-start_ready(struct run *r, double now, double *next_wake)
+/* Returns the queued slot that is due with the oldest record, or NULL, and
+ * lowers *next_wake to the earliest time a waiting slot becomes due. */
+static struct slot *
+oldest_due(struct run *r, double now, double *next_wake)
 {
+	struct slot *best = NULL;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < r->nslots; i++) {
 		struct slot *s = &r->slots[i];
@@ -1144,6 +1146,38 @@ start_ready(struct run *r, double now, double *next_wake)
 		if (s->not_before > now) {
 			if (s->not_before < *next_wake)
 				*next_wake = s->not_before;
+			continue;
+		}
+		if (best == NULL || s->seq < best->seq)
+			best = s;
+	}
+	return best;
+}
+
+/*
+ * Starts queued requests, oldest record first, while the in-flight limit
+ * and the rate limits allow. A record not yet sent when a budget is spent
+ * gets its budget error here.
+ */
+static int
+start_ready(struct run *r, double now, double *next_wake)
+{
+	const char *budget_why;
+	struct slot *s;
+	int rc;
+
+	while ((s = oldest_due(r, now, next_wake)) != NULL) {
+		if (s->attempts == 0 && budget_exhausted(r, &budget_why)) {
+			struct error_info x;
+
+			memset(&x, 0, sizeof x);
+			x.kind = "budget";
+			x.message = budget_why;
+			count(r, ANN_KIND_BUDGET);
+			rc = emit_error(r, s->seq, &s->rec, &x);
+			free_slot(r, s);
+			if (rc)
+				return rc;
 			continue;
 		}
 		if ((int)r->active >= ann_aimd_limit(&r->aimd))
@@ -1254,6 +1288,14 @@ loop(struct run *r)
 		if (rc)
 			return rc;
 		progress(r, now, 0);
+
+		/* Fill the capacity that finished calls freed, and learn when the
+		 * earliest retry is due, before sleeping. */
+		now = monotonic_now();
+		next_wake = now + 1.0;
+		rc = start_ready(r, now, &next_wake);
+		if (rc)
+			return rc;
 
 		if (r->in_eof && r->busy == 0)
 			return ANN_OK;
@@ -1460,6 +1502,17 @@ percentile(const struct ann_invoke_stats *s, double p)
 	return s->latencies_ms[i - 1];
 }
 
+static double
+mean_latency(const struct ann_invoke_stats *s)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_latencies; i++)
+		sum += s->latencies_ms[i];
+	return s->n_latencies ? sum / (double)s->n_latencies : 0;
+}
+
 int
 ann_invoke_stats_json(struct ann_invoke_stats *s, struct ann_buf *out)
 {
@@ -1483,10 +1536,10 @@ ann_invoke_stats_json(struct ann_invoke_stats *s, struct ann_buf *out)
 	if (rc == ANN_OK)
 		rc = ann_buf_add_json_number(out, round(s->cost_usd * 1e6) / 1e6);
 	if (rc == ANN_OK)
-		rc = ann_buf_addf(out, ",\"latency_ms\":{\"p50\":%u,\"p95\":%u,\"p99\":%u,\"max\":%u},"
-		    "\"elapsed_s\":%.3f}\n", percentile(s, 0.50), percentile(s, 0.95),
-		    percentile(s, 0.99), s->n_latencies ? s->latencies_ms[s->n_latencies - 1] : 0,
-		    s->elapsed_s);
+		rc = ann_buf_addf(out, ",\"latency_ms\":{\"mean\":%.1f,\"p50\":%u,\"p95\":%u,"
+		    "\"p99\":%u,\"max\":%u},\"elapsed_s\":%.3f}\n", mean_latency(s),
+		    percentile(s, 0.50), percentile(s, 0.95), percentile(s, 0.99),
+		    s->n_latencies ? s->latencies_ms[s->n_latencies - 1] : 0, s->elapsed_s);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Throughput of ann-invoke against ann-mock on 127.0.0.1, next to the same
 # work done by one `curl --aws-sigv4` process per request fanned out with
-# `xargs -P J` (../shared/bench/curl_xargs.sh), at equal concurrency.
+# `xargs -P J` (curl_xargs.sh of the shared benchmark kit beside the
+# repository), at equal concurrency.
 #
 # For each simulated latency (DELAYS, in ms) and each J (JS), both clients
 # send the same number of Converse requests of about 8 KB each: N0 at 0 ms,

@@ -470,7 +470,7 @@ find_duplicate(const struct ann_json_members *m, int *nomem)
 
 	while (size < m->n * 2)
 		size *= 2;
-	table = calloc(size, sizeof *table); /* slot holds index + 1; 0 is empty */
+	table = calloc(size, sizeof *table); /* a slot contains index + 1; 0 is empty */
 	if (table == NULL) {
 		*nomem = 1;
 		return -1;

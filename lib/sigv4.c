@@ -21,11 +21,11 @@ static const char *const signer_owned[] = {
 /*
  * Headers never signed: hop-by-hop headers a proxy may drop or rewrite, and
  * headers libcurl or a proxy add or change after signing. botocore 1.43.11
- * skips the same set except the x-forwarded-* and via family, which only a
- * proxy adds.
+ * skips the same list minus forwarded, proxy-connection and via; we also
+ * skip every x-forwarded-* header, because proxies rewrite those.
  */
 static const char *const unsigned_headers[] = {
-	"connection", "expect", "keep-alive", "proxy-authenticate",
+	"connection", "expect", "forwarded", "keep-alive", "proxy-authenticate",
 	"proxy-authorization", "proxy-connection", "te", "trailer",
 	"transfer-encoding", "upgrade", "user-agent", "via", "x-amzn-trace-id",
 };
@@ -91,8 +91,8 @@ name_in(const char *name, const char *const *list, size_t n)
 int
 ann_sigv4_header_is_unsigned(const char *name)
 {
-	return name_in(name, unsigned_headers,
-	    sizeof unsigned_headers / sizeof unsigned_headers[0]);
+	return strncasecmp(name, "x-forwarded-", 12) == 0 ||
+	    name_in(name, unsigned_headers, sizeof unsigned_headers / sizeof unsigned_headers[0]);
 }
 
 static int
@@ -197,7 +197,8 @@ ann_sigv4_now(time_t *out, struct ann_error *e)
 	}
 	rc = ann_sigv4_parse_date(pinned, out, e);
 	if (rc < 0) {
-		e->code = ANN_ERR_CONFIG;
+		if (e != NULL)
+			e->code = ANN_ERR_CONFIG;
 		ann_error_prefix(e, "ANN_SIGNING_TIME");
 		return ANN_ERR_CONFIG;
 	}
@@ -1206,7 +1207,8 @@ check_identity(const struct ann_sigv4_request *req, const struct ann_sigv4_verif
 	}
 
 	memset(key, 0, sizeof *key);
-	if (vp->lookup(vp->lookup_ctx, cs->akid, key) < 0 || key->secret_access_key == NULL) {
+	if (vp->lookup == NULL || vp->lookup(vp->lookup_ctx, cs->akid, key) < 0 ||
+	    key->secret_access_key == NULL) {
 		verdict_set(v, ANN_SIGV4_UNKNOWN_KEY,
 		    "the access key id in the request is not known to this server");
 		return 1;

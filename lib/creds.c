@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "json.h"
 #include "awsconfig.h"
 #include "buf.h"
 
@@ -246,8 +247,9 @@ json_string(const cJSON *obj, const char *name)
 /*
  * Reads AccessKeyId, SecretAccessKey, the token member token_name and an
  * optional Expiration from a JSON document. what names the source for messages.
- * NOTE: cJSON accepts some invalid JSON (the strict scanner of json.h does
- * not); for a credential document that leniency only affects error wording.
+ * The strict scanner checks the document first, because cJSON would accept
+ * invalid UTF-8 or bad escapes and silently cut a key short. Its message is
+ * not passed on: it quotes a byte of the document, which may be a secret.
  */
 static int
 parse_json_creds(struct ann_creds *out, const char *json, size_t n, const char *token_name,
@@ -259,6 +261,10 @@ parse_json_creds(struct ann_creds *out, const char *json, size_t n, const char *
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	if (ann_json_check(json, n, NULL, NULL) != ANN_OK) {
+		rc = ann_error_set(e, ANN_ERR_CONFIG, "%s: output is not valid JSON", what);
+		goto done;
+	}
 	if (doc == NULL || !cJSON_IsObject(doc)) {
 		rc = ann_error_set(e, ANN_ERR_CONFIG, "%s: output is not a JSON object", what);
 		goto done;

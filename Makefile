@@ -18,7 +18,7 @@ HARDEN  := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -DANN_VERSION='"$(VERSION)"' -DANN_DATADIR='"$(DATADIR)"' \
-             -Ilib $(WARN) $(HARDEN) $(CFLAGS) $(EXTRA_CFLAGS)
+             -Ilib -Icmd $(WARN) $(HARDEN) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS ?= -pie -Wl,-z,relro,-z,now
 LDLIBS  := -lcjson -lcurl -lcrypto -lpcre2-8 -lmicrohttpd -lpthread -lm
 
@@ -33,28 +33,40 @@ B       ?= build
 BIN     ?= bin
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
-CMD_SRC  := $(sort $(wildcard cmd/*.c))
+CMD_SRC  := $(filter-out cmd/common.c,$(sort $(wildcard cmd/*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+# Default templates from share/, built into the library (tools/embed.sh).
+GEN_OBJ  := $(B)/gen/feedback.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(GEN_OBJ)
 CMDS     := $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
+
+.SECONDARY:
 
 .PHONY: all deps check test unit bats asan fuzz bench install clean demo
 
 all: $(CMDS) $(UNITS) $(TOOLS)
 
-$(B)/%.o: %.c lib/*.h
+$(B)/%.o: %.c lib/*.h cmd/common.h
 	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/gen/feedback.c: share/feedback/en.mustache share/feedback/ja.mustache tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh ann_reask_feedback_en share/feedback/en.mustache \
+	    ann_reask_feedback_ja share/feedback/ja.mustache >$@
+
+$(B)/gen/%.o: $(B)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/libann.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN)/%: $(B)/cmd/%.o $(B)/libann.a
+$(BIN)/%: $(B)/cmd/%.o $(B)/cmd/common.o $(B)/libann.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -62,7 +74,7 @@ $(B)/unit/%: $(B)/tests/unit/%.o $(B)/tests/unit/harness.o $(B)/libann.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tools/%: $(B)/tests/tools/%.o $(B)/libann.a
+$(B)/tools/%: $(B)/tests/tools/%.o $(B)/cmd/common.o $(B)/libann.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -49,7 +49,8 @@ int ann_buf_adds(struct ann_buf *b, const char *s);
 int ann_buf_addc(struct ann_buf *b, char c);
 int ann_buf_addf(struct ann_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int ann_buf_vaddf(struct ann_buf *b, const char *fmt, va_list ap);
+int ann_buf_vaddf(struct ann_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Shortens the content to len bytes (len must not exceed b->len). */
 void ann_buf_truncate(struct ann_buf *b, size_t len);

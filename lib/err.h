@@ -23,6 +23,7 @@ enum ann_err {
 	ANN_ERR_CONFIG = -7,    /* settings, credentials or schema unusable */
 	ANN_ERR_NETWORK = -8,   /* connection or protocol failure */
 	ANN_ERR_EOF = -9,       /* end of input, not a failure */
+	ANN_ERR_AGAIN = -10,    /* no input yet on a non-blocking descriptor */
 };
 
 /* Maximum message length, including the terminating NUL. */

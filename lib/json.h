@@ -85,6 +85,10 @@ int ann_json_scan_object(const char *s, size_t n, struct ann_json_members *membe
  */
 int ann_json_string_decode(const char *s, size_t n, struct ann_buf *out);
 
+/* Returns the offset of the first byte of s[0..n) that is not part of
+ * well-formed UTF-8, or n when all of it is. */
+size_t ann_utf8_check(const char *s, size_t n);
+
 /* Returns the type of the JSON value starting at s[0] (no leading space). */
 enum ann_json_type ann_json_type_at(const char *s);
 

@@ -102,7 +102,10 @@ int ann_record_write(const struct ann_record *r, const struct ann_record_edit *e
 int ann_error_json(struct ann_buf *out, const char *kind, const char *message,
     int status, size_t line_no);
 
-/* Appends the error record for an input line that is not a record. */
+/*
+ * Appends the error record for an input line that is not a record. A NULL
+ * line (one too long to keep) leaves out the copy of the input.
+ */
 int ann_record_write_line_error(struct ann_buf *out, const char *line, size_t len,
     size_t line_no, const struct ann_error *e);
 

@@ -1,0 +1,55 @@
+/*
+ * The record loop shared by filters that handle one record at a time.
+ *
+ * ann_filter_run reads JSONL, turns every line that is not a record into
+ * an error record (written straight through, never dropped), passes a
+ * record without a string "id" on with an "error" member, hands every
+ * other record to the command's handler, and writes what it produced.
+ * Steps for a caller:
+ *   1. ann_filter_init(&f, in_fd, out_fd, flush_each);
+ *   2. ann_filter_run(&f, handler, ctx, &err);
+ *   3. read the counters, then ann_filter_release(&f).
+ *
+ * The handler gets the parsed record and an empty edit and output buffer.
+ * It either fills the edit (the loop then writes the record spliced with
+ * it) or appends whole lines to out itself (for commands that route or
+ * rebuild). Returning nonzero stops the run with that error: use it for
+ * system failures only, since a failing record is data, not a stop.
+ */
+#ifndef ANN_FILTER_H
+#define ANN_FILTER_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+#include "jsonl.h"
+#include "record.h"
+
+struct ann_filter;
+
+typedef int (*ann_filter_handler)(void *ctx, const struct ann_record *rec,
+    struct ann_record_edit *edit, struct ann_buf *out, struct ann_error *e);
+
+struct ann_filter {
+	struct ann_jsonl_reader in;
+	struct ann_jsonl_writer out;
+	struct ann_record rec;
+	struct ann_record_edit edit;
+	struct ann_buf line_out;
+	size_t records_in;   /* lines that were records or line errors */
+	size_t line_errors;  /* lines turned into error records, or marked, here */
+};
+
+void ann_filter_init(struct ann_filter *f, int in_fd, int out_fd, int flush_each);
+void ann_filter_release(struct ann_filter *f);
+
+/*
+ * Runs handler over every record until the end of input. Returns ANN_OK,
+ * the handler's error, or a read or write error; f->out.broken_pipe tells
+ * an early close by the reader apart from other write errors.
+ */
+int ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
+    struct ann_error *e);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * The built-in prompt templates. share/templates/default.en.tmpl and
+ * default.ja.tmpl are copies for users to start from; a test checks that
+ * they match these texts.
+ */
+#include "prompt.h"
+
+static const char template_en[] =
+    "--- system\n"
+    "You extract data from business documents such as invoices and receipts.\n"
+    "Report only what the document states, and never guess. When the document has\n"
+    "no value for a field, use null if the schema allows it, and otherwise leave\n"
+    "the field out. Unless a field's description asks for a format, copy names,\n"
+    "numbers and dates as the document writes them, in the document's language.\n"
+    "{{#ann.json_mode}}\n"
+    "\n"
+    "Answer with one JSON object that conforms to this JSON Schema, and nothing else:\n"
+    "{{ann.schema}}\n"
+    "{{/ann.json_mode}}\n"
+    "{{#ann.tool_mode}}\n"
+    "\n"
+    "Return the fields by calling the tool {{ann.tool_name}} once.\n"
+    "{{/ann.tool_mode}}\n"
+    "{{#ann.examples}}\n"
+    "\n"
+    "Example {{number}}, document text:\n"
+    "<document>\n"
+    "{{input.text}}\n"
+    "</document>\n"
+    "Fields:\n"
+    "{{output_json}}\n"
+    "{{/ann.examples}}\n"
+    "--- user\n"
+    "Extract these fields:\n"
+    "{{ann.field_list}}\n"
+    "{{#ann.has_attachments}}\n"
+    "\n"
+    "The document is attached: {{ann.attachment_list}}.\n"
+    "{{/ann.has_attachments}}\n"
+    "{{#text}}\n"
+    "\n"
+    "Document text:\n"
+    "<document>\n"
+    "{{text}}\n"
+    "</document>\n"
+    "{{/text}}\n";
+
+static const char template_ja[] =
+    "--- system\n"
+    "あなたは請求書や領収書などのビジネス文書からデータを抽出します。\n"
+    "文書に書かれている内容だけを答え、推測はしないでください。文書に値がない項目は、\n"
+    "スキーマが許す場合は null とし、そうでなければ省略してください。項目の説明で\n"
+    "形式が指定されていない限り、名称・数値・日付は文書の表記のまま写してください。\n"
+    "{{#ann.json_mode}}\n"
+    "\n"
+    "次の JSON スキーマに従う JSON オブジェクトを一つだけ出力し、ほかには何も書かないでください。\n"
+    "{{ann.schema}}\n"
+    "{{/ann.json_mode}}\n"
+    "{{#ann.tool_mode}}\n"
+    "\n"
+    "抽出結果は、ツール {{ann.tool_name}} を一度だけ呼び出して返してください。\n"
+    "{{/ann.tool_mode}}\n"
+    "{{#ann.examples}}\n"
+    "\n"
+    "例{{number}}の文書テキスト：\n"
+    "<document>\n"
+    "{{input.text}}\n"
+    "</document>\n"
+    "抽出結果：\n"
+    "{{output_json}}\n"
+    "{{/ann.examples}}\n"
+    "--- user\n"
+    "次の項目を抽出してください。\n"
+    "{{ann.field_list}}\n"
+    "{{#ann.has_attachments}}\n"
+    "\n"
+    "文書は添付ファイルです：{{ann.attachment_list}}\n"
+    "{{/ann.has_attachments}}\n"
+    "{{#text}}\n"
+    "\n"
+    "文書のテキスト：\n"
+    "<document>\n"
+    "{{text}}\n"
+    "</document>\n"
+    "{{/text}}\n";
+
+const char *
+ann_prompt_builtin_template(enum ann_prompt_lang lang)
+{
+	return lang == ANN_PROMPT_JA ? template_ja : template_en;
+}

@@ -141,6 +141,23 @@ cost_indel(uint32_t a, unsigned forbidden)
 	return is_digit(a) ? forbidden : 1;
 }
 
+static int
+is_alnum(uint32_t c)
+{
+	return is_digit(c) || is_latin(c);
+}
+
+/*
+ * Returns 1 when a[i] is a hyphen between two letters or digits: the
+ * grouping in "T9-9915-0157-0935" or "03-0519-2284", which a value may
+ * keep or drop, so skipping it costs nothing on either side.
+ */
+static int
+is_joiner(const uint32_t *a, size_t n, size_t i)
+{
+	return a[i] == '-' && i > 0 && i + 1 < n && is_alnum(a[i - 1]) && is_alnum(a[i + 1]);
+}
+
 /*
  * Approximate search (Sellers' algorithm: a match may start anywhere in
  * the source) with Ukkonen's cut-off: only the rows whose cost can still
@@ -182,7 +199,7 @@ find_fuzzy(struct ann_ground *g, unsigned k, int digits_fixed, int check_boundar
 	from[0] = 0;
 	last = 0;
 	for (i = 1; i <= vn; i++) {
-		cost[i] = cost[i - 1] + cost_indel(v[i - 1], forbidden);
+		cost[i] = cost[i - 1] + (is_joiner(v, vn, i - 1) ? 0 : cost_indel(v[i - 1], forbidden));
 		if (cost[i] > k + 1)
 			cost[i] = k + 1;
 		from[i] = 0;
@@ -201,9 +218,11 @@ find_fuzzy(struct ann_ground *g, unsigned k, int digits_fixed, int check_boundar
 		 * budget: costs above 1 for digits break the unit-cost property
 		 * that lets Ukkonen's cut-off stop at last + 1.
 		 */
-		for (i = 1; i <= vn && (i <= top || cost[i - 1] < k); i++) {
-			unsigned up = cost[i - 1] + cost_indel(v[i - 1], forbidden);
-			unsigned left = cost[i] + cost_indel(s[j - 1], forbidden);
+		for (i = 1; i <= vn && (i <= top || cost[i - 1] <= k); i++) {
+			unsigned up = cost[i - 1] +
+			    (is_joiner(v, vn, i - 1) ? 0 : cost_indel(v[i - 1], forbidden));
+			unsigned left = cost[i] +
+			    (is_joiner(s, n, j - 1) ? 0 : cost_indel(s[j - 1], forbidden));
 			unsigned sub = diag + cost_sub(v[i - 1], s[j - 1], forbidden);
 			unsigned c = sub, f = diag_from;
 			unsigned old = cost[i], old_from = from[i];
@@ -243,7 +262,7 @@ find_fuzzy(struct ann_ground *g, unsigned k, int digits_fixed, int check_boundar
 	}
 	if (best > k)
 		return 0;
-	set_match(g, m, ANN_GROUND_FUZZY, best_i, best_j, best);
+	set_match(g, m, best == 0 ? ANN_GROUND_TEXT : ANN_GROUND_FUZZY, best_i, best_j, best);
 	return 1;
 }
 
@@ -277,9 +296,8 @@ ann_ground_find_string(struct ann_ground *g, const char *s, size_t n,
 		if (rc)
 			return 1;
 	}
+	/* With a budget of 0 this still finds the value across hyphens that group digits. */
 	k = (unsigned)(g->o.edits_per_char * (double)g->val.n);
-	if (k == 0)
-		return 0;
 	rc = find_fuzzy(g, k, 1, 1, m);
 	if (rc < 0)
 		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory");

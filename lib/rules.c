@@ -86,10 +86,11 @@ check_expr(struct ann_rules *r, const struct ann_jsonv *x, struct ann_buf *loc,
 	size_t i;
 	int rc;
 
-	if (x->type == ANN_JSON_NUMBER || x->type == ANN_JSON_STRING)
+	if (x->type == ANN_JSON_NUMBER || x->type == ANN_JSON_STRING ||
+	    x->type == ANN_JSON_TRUE || x->type == ANN_JSON_FALSE)
 		return ANN_OK;
 	if (x->type != ANN_JSON_OBJECT || x->n == 0)
-		return config_error(e, loc, "an expression is a number, a string, a reference "
+		return config_error(e, loc, "an expression is a number, a string, true, false, a reference "
 		    "(\"/total\", \"$item/amount\") or an object such as {\"add\": [...]}");
 	op = x->u.members[0].name;
 	a = &x->u.members[0].value;

@@ -13,13 +13,14 @@
 #include "normalize.h"
 #include "rules_int.h"
 
-enum vkind { V_MISSING, V_NUM, V_STR, V_OTHER };
+enum vkind { V_MISSING, V_NUM, V_STR, V_BOOL, V_OTHER };
 
 struct val {
 	enum vkind k;
 	struct rdec lo, hi;   /* V_NUM: the value, or the range rounding "any" allows */
 	const char *s;        /* V_STR */
 	size_t n;
+	int b;                /* V_BOOL */
 };
 
 static void
@@ -249,6 +250,11 @@ eval_expr(struct ann_rules *r, const struct ann_jsonv *x, struct val *out, struc
 		out->hi = out->lo;
 		return;
 	}
+	if (x->type == ANN_JSON_TRUE || x->type == ANN_JSON_FALSE) {
+		out->k = V_BOOL;
+		out->b = x->type == ANN_JSON_TRUE;
+		return;
+	}
 	if (x->type == ANN_JSON_STRING && !is_ref(x)) {
 		out->k = V_STR;
 		out->s = x->u.s;
@@ -271,6 +277,9 @@ eval_expr(struct ann_rules *r, const struct ann_jsonv *x, struct val *out, struc
 			out->k = V_STR;
 			out->s = v->u.s;
 			out->n = v->n;
+		} else if (v->type == ANN_JSON_TRUE || v->type == ANN_JSON_FALSE) {
+			out->k = V_BOOL;
+			out->b = v->type == ANN_JSON_TRUE;
 		} else {
 			out->k = V_OTHER;
 		}
@@ -351,6 +360,10 @@ render_expr(struct ann_rules *r, const struct ann_jsonv *x, struct ann_buf *b)
 		nomem_if(r, ann_buf_add(b, x->text, x->text_len));
 		return;
 	}
+	if (x->type == ANN_JSON_TRUE || x->type == ANN_JSON_FALSE) {
+		nomem_if(r, ann_buf_adds(b, x->type == ANN_JSON_TRUE ? "true" : "false"));
+		return;
+	}
 	if (x->type == ANN_JSON_STRING) {
 		if (is_ref(x))
 			(void)resolve(r, x->u.s, x->n, b);
@@ -415,6 +428,10 @@ render_val(struct ann_rules *r, const struct val *v, struct ann_buf *b)
 		nomem_if(r, ann_buf_add_json_string(b, v->s, v->n));
 		return;
 	}
+	if (v->k == V_BOOL) {
+		nomem_if(r, ann_buf_adds(b, v->b ? "true" : "false"));
+		return;
+	}
 	nomem_if(r, rdec_format(b, &v->lo));
 	if (rdec_cmp(&v->lo, &v->hi) != 0) {
 		nomem_if(r, ann_buf_adds(b, " to "));
@@ -458,7 +475,13 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 		ann_buf_release(&loc);
 		return TRI_UNKNOWN;
 	}
-	if (to_number(&x) && to_number(&y)) {
+	if (x.k == V_BOOL || y.k == V_BOOL) {
+		if (x.k != y.k || which > 1) {
+			ann_buf_release(&loc);
+			return TRI_UNKNOWN;
+		}
+		ok = which == 0 ? x.b == y.b : x.b != y.b;
+	} else if (to_number(&x) && to_number(&y)) {
 		struct rdec xlo, xhi;
 
 		/* x widened by the tolerance against y's range: lenient, so an

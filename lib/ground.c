@@ -115,9 +115,9 @@ push_normal(struct ground_cpvec *v, uint32_t c, size_t start, size_t end)
 /*
  * Appends the normalised form of s[0..n) to v. Each normalised code
  * point remembers the original code points [start, end) it came from,
- * counted from base. The text is cut into segments of a starter and its
- * combining marks, so NFKC never composes across a segment boundary and
- * every output code point maps back to one segment.
+ * counted from base. The text is cut into grapheme clusters, so NFKC
+ * never composes across a cluster boundary and every output code point
+ * maps back to one cluster.
  */
 int
 ground_normalise(struct ground_cpvec *v, struct ann_buf *scratch, const char *s, size_t n,
@@ -137,15 +137,21 @@ ground_normalise(struct ground_cpvec *v, struct ann_buf *scratch, const char *s,
 		}
 		pos += (size_t)len;
 		idx++;
-		/* the combining marks that belong to this starter */
-		while (pos < n) {
-			utf8proc_int32_t d;
-			utf8proc_ssize_t l2 = utf8proc_iterate(p + pos, (utf8proc_ssize_t)(n - pos), &d);
+		/* the rest of this grapheme cluster: combining marks, ﾞ after ｶ, Hangul jamo */
+		{
+			utf8proc_int32_t prev = c, state = 0;
 
-			if (l2 < 1 || utf8proc_get_property(d)->combining_class == 0)
-				break;
-			pos += (size_t)l2;
-			idx++;
+			while (pos < n) {
+				utf8proc_int32_t d;
+				utf8proc_ssize_t l2 = utf8proc_iterate(p + pos, (utf8proc_ssize_t)(n - pos),
+				    &d);
+
+				if (l2 < 1 || utf8proc_grapheme_break_stateful(prev, d, &state))
+					break;
+				pos += (size_t)l2;
+				idx++;
+				prev = d;
+			}
 		}
 		if (pos - seg_pos == 1 && c < 0x80) {
 			if (c >= 'A' && c <= 'Z')

@@ -338,8 +338,11 @@ ann_ground_nearest(struct ann_ground *g, const char *s, size_t n,
 		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory");
 	if (g->val.n > NEAREST_MAX_CP)
 		g->val.n = NEAREST_MAX_CP;
+	/* Text that respects word and number boundaries first: "80.90" rather than "80.9". */
 	k = (unsigned)g->val.n;
-	rc = find_fuzzy(g, k, 0, 0, m);
+	rc = find_fuzzy(g, k, 0, 1, m);
+	if (rc == 0)
+		rc = find_fuzzy(g, k, 0, 0, m);
 	if (rc < 0)
 		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory");
 	return ANN_OK;

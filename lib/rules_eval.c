@@ -530,8 +530,10 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 		nomem_if(r, ann_buf_addf(&r->msg, ", expected %s ",
 		    dates ? date_words[which] : num_words[which]));
 		render_expr(r, &a->u.items[1], &r->msg);
-		nomem_if(r, ann_buf_adds(&r->msg, " = "));
-		render_val(r, &y, &r->msg);
+		if (a->u.items[1].type == ANN_JSON_OBJECT || is_ref(&a->u.items[1])) {
+			nomem_if(r, ann_buf_adds(&r->msg, " = "));
+			render_val(r, &y, &r->msg);
+		}
 		if (tol_node && tol.m != 0) {
 			nomem_if(r, ann_buf_adds(&r->msg, " within "));
 			nomem_if(r, ann_buf_add(&r->msg, tol_node->text, tol_node->text_len));

@@ -363,13 +363,15 @@ check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_re
 		return ann_error_set(e, rc, "out of memory");
 	valid = v->result.valid;
 	if (v->checks) {
-		rc = ann_validate_checks_run(v->checks, rec, value, &v->json, ed, &valid, e);
+		rc = ann_validate_checks_run(v->checks, rec, value, &v->json, &valid, e);
 		if (rc)
 			return rc;
 	}
 	rc = ann_record_edit_set_raw(ed, "validation", v->json.data, v->json.len);
 	if (rc)
 		return ann_error_set(e, rc, "out of memory");
+	if (v->checks && (rc = ann_validate_checks_write(v->checks, ed, e)) != ANN_OK)
+		return rc;
 	*out = valid ? VALID : INVALID;
 	if (!v->result.valid)
 		count_failures(v);

@@ -16,6 +16,7 @@ struct ann_validate_checks {
 	struct ann_finding_list findings;
 	struct ann_jsonv_doc doc;
 	struct ann_buf spans;
+	int have_spans;           /* spans holds this record's "spans" member */
 	struct ann_buf seg;
 };
 
@@ -138,7 +139,7 @@ follow(struct ann_validate_checks *c, const struct ann_jsonv *v, const char *p)
 
 static int
 run_ground(struct ann_validate_checks *c, const struct ann_record *rec,
-    const struct ann_jsonv *value, struct ann_record_edit *ed, struct ann_error *e)
+    const struct ann_jsonv *value, struct ann_error *e)
 {
 	const struct ann_json_member *m = ann_record_get(rec, c->member);
 	const struct ann_jsonv *src = NULL;
@@ -165,23 +166,20 @@ run_ground(struct ann_validate_checks *c, const struct ann_record *rec,
 	}
 	if (rc)
 		return ann_error_set(e, rc, "%s", why.msg);
-	rc = ann_ground_check(c->ground, value, &c->findings, &c->spans, e);
-	if (rc)
-		return rc;
-	rc = ann_record_edit_set_raw(ed, "spans", c->spans.data, c->spans.len);
-	return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
+	c->have_spans = 1;
+	return ann_ground_check(c->ground, value, &c->findings, &c->spans, e);
 }
 
 int
 ann_validate_checks_run(struct ann_validate_checks *c, const struct ann_record *rec,
-    const struct ann_jsonv *value, struct ann_buf *validation, struct ann_record_edit *ed,
-    int *valid, struct ann_error *e)
+    const struct ann_jsonv *value, struct ann_buf *validation, int *valid, struct ann_error *e)
 {
 	int rc = ANN_OK;
 
 	ann_finding_list_reset(&c->findings);
+	c->have_spans = 0;
 	if (c->ground)
-		rc = run_ground(c, rec, value, ed, e);
+		rc = run_ground(c, rec, value, e);
 	if (rc == ANN_OK && c->rules)
 		rc = ann_rules_check(c->rules, value, &c->findings, e);
 	if (rc)
@@ -192,4 +190,16 @@ ann_validate_checks_run(struct ann_validate_checks *c, const struct ann_record *
 	rc = ann_finding_merge(&c->findings, validation);
 	return rc ? ann_error_set(e, rc, "cannot add grounding and rule errors to the validation") :
 	    ANN_OK;
+}
+
+int
+ann_validate_checks_write(struct ann_validate_checks *c, struct ann_record_edit *ed,
+    struct ann_error *e)
+{
+	int rc;
+
+	if (!c->have_spans)
+		return ANN_OK;
+	rc = ann_record_edit_set_raw(ed, "spans", c->spans.data, c->spans.len);
+	return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
 }

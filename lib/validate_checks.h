@@ -2,7 +2,7 @@
  * The checks ann-validate runs after the schema: grounding in the
  * record's source text (--ground) and cross-field rules (--rules). Their
  * findings join the schema's errors in the "validation" member, and
- * grounding writes the "spans" member.
+ * grounding writes the "spans" member after it.
  *
  * ann_validate_checks_new() returns NULL in *out when neither check is
  * requested. Errors: 0 or a negative enum ann_err with *e filled; a bad
@@ -29,7 +29,10 @@ void ann_validate_checks_free(struct ann_validate_checks *c);
  * when there is one.
  */
 int ann_validate_checks_run(struct ann_validate_checks *c, const struct ann_record *rec,
-    const struct ann_jsonv *value, struct ann_buf *validation, struct ann_record_edit *ed,
-    int *valid, struct ann_error *e);
+    const struct ann_jsonv *value, struct ann_buf *validation, int *valid, struct ann_error *e);
+
+/* Sets the "spans" member of the last record checked, when grounding ran. */
+int ann_validate_checks_write(struct ann_validate_checks *c, struct ann_record_edit *ed,
+    struct ann_error *e);
 
 #endif

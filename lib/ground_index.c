@@ -122,7 +122,8 @@ ground_index_numbers(struct ann_ground *g)
 		}
 		i = j;
 	}
-	qsort(g->nums, g->n_nums, sizeof *g->nums, cmp_num);
+	if (g->n_nums > 1)
+		qsort(g->nums, g->n_nums, sizeof *g->nums, cmp_num);
 	return ANN_OK;
 }
 
@@ -214,6 +215,7 @@ ground_index_dates(struct ann_ground *g)
 		g->dates[g->n_dates].end = best;
 		g->n_dates++;
 	}
-	qsort(g->dates, g->n_dates, sizeof *g->dates, cmp_date);
+	if (g->n_dates > 1)
+		qsort(g->dates, g->n_dates, sizeof *g->dates, cmp_date);
 	return ANN_OK;
 }

@@ -2,7 +2,7 @@
  * Validating instances against a compiled schema.
  *
  * The walk carries a chain of frames on the C stack, one per schema
- * entered, holding the keyword and instance segments that led there; the
+ * entered, with the keyword and instance segments that led there. The
  * location strings of an error are built from that chain only when an
  * error is reported, so the valid path builds no strings. Annotations
  * for unevaluatedProperties and unevaluatedItems are one byte per member

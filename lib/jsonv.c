@@ -371,9 +371,10 @@ parse_string(struct parser *p, const char **out, size_t *out_len)
 	size_t olen = 0;
 	int rc;
 
-	/* One pass finds the closing quote and says whether the body needs
-	 * decoding; most strings are copied as they are. Eight bytes at a
-	 * time while none is a quote, a backslash or a control character. */
+	/* One pass finds the closing quote and tells whether the body needs
+	 * decoding, since most strings can be copied as they are. The scan
+	 * takes eight bytes at a time while none is a quote, a backslash or a
+	 * control character. */
 	while (end + 8 <= p->n) {
 		const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
 		uint64_t x, q, b, ctl;

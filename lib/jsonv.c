@@ -104,11 +104,19 @@ ann_jsonv_hash(const char *s, size_t n)
 size_t
 ann_utf8_count(const char *s, size_t n)
 {
-	size_t i, count = 0;
+	const uint64_t highs = 0x8080808080808080u;
+	size_t i = 0, continuation = 0;
 
-	for (i = 0; i < n; i++)
-		count += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return count;
+	/* Counts continuation bytes (10xxxxxx) eight at a time. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, s + i, 8);
+		continuation += (size_t)__builtin_popcountll(x & ~(x << 1) & highs);
+	}
+	for (; i < n; i++)
+		continuation += ((unsigned char)s[i] & 0xC0) == 0x80;
+	return n - continuation;
 }
 
 /* Parser state. */
@@ -236,7 +244,7 @@ put_utf8(char *o, unsigned cp)
 }
 
 /* Returns the length of the valid UTF-8 sequence at s[0..n), or 0. */
-static size_t
+static inline size_t
 utf8_seq(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
@@ -267,26 +275,32 @@ utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
-/* Parses the string literal at pos into *out (decoded, NUL-terminated). */
+/* Returns 1 when s[0..n) is valid UTF-8, skipping ASCII runs quickly. */
 static int
-parse_string(struct parser *p, const char **out, size_t *out_len)
+utf8_valid(const unsigned char *s, size_t n)
 {
-	size_t start = ++p->pos; /* after the opening quote */
-	size_t end = start;
-	char *o;
-	size_t olen = 0;
+	size_t i = 0;
 
-	/* Find the closing quote first, so the decoded text can be sized. */
-	while (end < p->n && p->s[end] != '"') {
-		if (p->s[end] == '\\')
-			end++;
-		end++;
+	while (i < n) {
+		size_t k;
+
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(s + i, n - i);
+		if (k == 0)
+			return 0;
+		i += k;
 	}
-	if (end >= p->n)
-		return fail(p, "unterminated string");
-	o = ann_jsonv_alloc(p->d, end - start + 1);
-	if (o == NULL)
-		return nomem(p);
+	return 1;
+}
+
+/* Decodes the escapes of a string body p->s[pos..end) into o. */
+static int
+decode_escaped(struct parser *p, size_t end, char *o, size_t *olen_out)
+{
+	size_t olen = 0;
 
 	while (p->pos < end) {
 		unsigned char c = (unsigned char)p->s[p->pos];
@@ -339,6 +353,68 @@ parse_string(struct parser *p, const char **out, size_t *out_len)
 			olen += k;
 			p->pos += k;
 		}
+	}
+	*olen_out = olen;
+	return ANN_OK;
+}
+
+/* Parses the string literal at pos into *out (decoded, NUL-terminated). */
+static int
+parse_string(struct parser *p, const char **out, size_t *out_len)
+{
+	const unsigned char *u = (const unsigned char *)p->s;
+	size_t start = ++p->pos; /* after the opening quote */
+	size_t end = start;
+	int escaped = 0, control = 0;
+	unsigned high = 0;
+	char *o;
+	size_t olen = 0;
+	int rc;
+
+	/* One pass finds the closing quote and tells whether the body needs
+	 * decoding, since most strings can be copied as they are. The scan
+	 * takes eight bytes at a time while none is a quote, a backslash or a
+	 * control character. */
+	while (end + 8 <= p->n) {
+		const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+		uint64_t x, q, b, ctl;
+
+		memcpy(&x, u + end, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		ctl = (x - ones * 0x20) & ~x & highs;
+		if ((((q - ones) & ~q) | ((b - ones) & ~b)) & highs || ctl)
+			break;
+		high |= (unsigned)((x & highs) != 0) << 7;
+		end += 8;
+	}
+	while (end < p->n && u[end] != '"') {
+		unsigned char c = u[end];
+
+		high |= c;
+		if (c == '\\') {
+			escaped = 1;
+			end++;
+		} else if (c < 0x20) {
+			control = 1;
+		}
+		end++;
+	}
+	if (end >= p->n)
+		return fail(p, "unterminated string");
+	o = ann_jsonv_alloc(p->d, end - start + 1);
+	if (o == NULL)
+		return nomem(p);
+
+	if (escaped || control) {
+		rc = decode_escaped(p, end, o, &olen);
+		if (rc)
+			return rc;
+	} else {
+		if ((high & 0x80) && !utf8_valid(u + start, end - start))
+			return fail(p, "invalid UTF-8");
+		olen = end - start;
+		memcpy(o, p->s + start, olen);
 	}
 	o[olen] = '\0';
 	p->pos = end + 1;

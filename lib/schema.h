@@ -4,9 +4,9 @@
  * Use:
  *   1. ann_schema_compile_file() or ann_schema_compile_text() once. The
  *      schema, every schema it references and their regular expressions
- *      are parsed, resolved and compiled here; a schema that is invalid,
- *      a reference that cannot be resolved and a reference cycle that
- *      would never end are errors naming the schema location.
+ *      are parsed, resolved and compiled here. An invalid schema, a
+ *      reference that cannot be resolved and a reference cycle that would
+ *      never end are errors naming the schema location.
  *   2. ann_schema_validator_new() for each thread that validates; it holds
  *      the scratch memory and the regex match data.
  *   3. ann_schema_validate_text() or ann_schema_validate() per instance,

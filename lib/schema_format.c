@@ -376,6 +376,17 @@ bidi_class(unsigned long cp)
 	return B_L;
 }
 
+/* RFC 3492 threshold t(k) for the digit at position k. */
+static unsigned long
+puny_threshold(unsigned long k, unsigned long bias)
+{
+	if (k <= bias)
+		return 1;
+	if (k >= bias + 26)
+		return 26;
+	return k - bias;
+}
+
 /* RFC 3492 Punycode decoding into code points. */
 static int
 punycode_decode(const char *s, size_t n, unsigned long *out, size_t *out_n, size_t max)
@@ -417,7 +428,7 @@ punycode_decode(const char *s, size_t n, unsigned long *out, size_t *out_n, size
 			if (digit > (0x7FFFFFFFUL - i) / w)
 				return 0;
 			i += digit * w;
-			t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+			t = puny_threshold(k, bias);
 			if (digit < t)
 				break;
 			if (w > 0x7FFFFFFFUL / (36 - t))
@@ -487,7 +498,7 @@ punycode_encode(const unsigned long *cp, size_t n, char *out, size_t max)
 				delta++;
 			if (cp[j] == nn) {
 				for (q = delta, k = 36;; k += 36) {
-					t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+					t = puny_threshold(k, bias);
 					if (q < t)
 						break;
 					if (len >= max)
@@ -655,9 +666,9 @@ struct label {
 };
 
 /*
- * Checks a host name. With idn, labels may be Unicode (U-labels) and the
- * separators U+3002, U+FF0E and U+FF61 count as dots; either way "xn--"
- * labels must be valid Punycode of a valid U-label.
+ * Checks a host name. With idn, labels may be Unicode (U-labels), and the
+ * separators U+3002, U+FF0E and U+FF61 count as dots. In both modes an
+ * "xn--" label must be valid Punycode of a valid U-label.
  */
 static int
 check_hostname_any(const char *s, size_t n, int idn)

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Largest schema file read; real schemas are kilobytes. */
+#define MAX_SCHEMA_FILE (64 << 20)
+
 #define VOCAB_PREFIX "https://json-schema.org/draft/2020-12/vocab/"
 
 /* Keywords whose values hold subschemas, by the shape of the value. */
@@ -533,13 +536,22 @@ read_file(struct cctx *c, const char *path, char **out, size_t *len)
 {
 	struct ann_buf b = ANN_BUF_INIT;
 	char chunk[65536];
+	struct stat st;
 	ssize_t got;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return ann_error_set(c->e, ANN_ERR_NOT_FOUND, "read schema \"%s\": %s", path,
 		    strerror(errno));
+	/* Only regular files: a reference to a device or FIFO would block or
+	 * never end. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_SCHEMA_FILE) {
+		close(fd);
+		return ann_error_set(c->e, ANN_ERR_NOT_FOUND,
+		    "read schema \"%s\": not a regular file of at most %d MiB", path,
+		    MAX_SCHEMA_FILE >> 20);
+	}
 	for (;;) {
 		got = read(fd, chunk, sizeof chunk);
 		if (got < 0 && errno == EINTR)

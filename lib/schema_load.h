@@ -11,7 +11,7 @@
 
 #include "schema_int.h"
 
-/* What is known about one schema location before it is compiled. */
+/* Discovery's record of one schema location, kept until it is compiled. */
 struct sch_info {
 	const struct ann_jsonv *jv;
 	const char *base;          /* base URI, no fragment */

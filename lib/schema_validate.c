@@ -2,7 +2,7 @@
  * Validating instances against a compiled schema.
  *
  * The walk carries a chain of frames on the C stack, one per schema
- * entered, holding the keyword and instance segments that led there; the
+ * entered, with the keyword and instance segments that led there. The
  * location strings of an error are built from that chain only when an
  * error is reported, so the valid path builds no strings. Annotations
  * for unevaluatedProperties and unevaluatedItems are one byte per member
@@ -19,6 +19,15 @@
  * $dynamicRef loop or a deeply nested instance fails instead of
  * overflowing the stack. */
 #define MAX_VALIDATE_DEPTH 3000
+
+/*
+ * Work limits per value. A schema whose anyOf branches each recurse into
+ * the same value can take time and annotation memory exponential in the
+ * nesting depth of the value; past these limits the value is reported
+ * invalid instead. Ordinary records take a few hundred steps.
+ */
+#define MAX_VALIDATE_STEPS 5000000
+#define MAX_EVAL_BYTES ((size_t)256 << 20)
 
 struct eval {
 	unsigned char *seen; /* one byte per member or item; NULL: not tracked */
@@ -47,6 +56,9 @@ struct ann_schema_validator {
 	int stop;    /* the error cap was reached */
 	int depth;
 	int failed;  /* out of memory while reporting */
+	int exhausted; /* a work limit was reached */
+	size_t steps;
+	size_t eval_bytes;
 	struct ann_buf desc_a, desc_b, loc;
 };
 
@@ -329,6 +341,12 @@ static int
 eval_init(struct ann_schema_validator *v, struct eval *ev, const struct ann_jsonv *inst)
 {
 	ev->n = inst->n;
+	v->eval_bytes += inst->n + 16;
+	if (v->eval_bytes > MAX_EVAL_BYTES) {
+		v->exhausted = 1;
+		v->stop = 1;
+		return -1;
+	}
 	ev->seen = ann_jsonv_alloc(&v->scratch, inst->n ? inst->n : 1);
 	if (ev->seen == NULL) {
 		v->failed = 1;
@@ -863,6 +881,11 @@ validate(struct ann_schema_validator *v, const struct sch_node *s,
 		report(v, f, NULL, "schema evaluation nested deeper than %d levels", MAX_VALIDATE_DEPTH);
 		return 0;
 	}
+	if (++v->steps > MAX_VALIDATE_STEPS || v->exhausted) {
+		v->exhausted = 1;
+		v->stop = 1;
+		return 0;
+	}
 	v->depth++;
 	if (s->need_eval) {
 		own = NULL;
@@ -1056,6 +1079,7 @@ ann_schema_validate(struct ann_schema_validator *v, const struct ann_jsonv *inst
     struct ann_schema_result *r, struct ann_error *e)
 {
 	struct vframe root;
+	size_t max_errors_saved = v->max_errors;
 	int ok;
 
 	result_reset(r);
@@ -1065,11 +1089,24 @@ ann_schema_validate(struct ann_schema_validator *v, const struct ann_jsonv *inst
 	v->stop = 0;
 	v->depth = 0;
 	v->failed = 0;
+	v->exhausted = 0;
+	v->steps = 0;
+	v->eval_bytes = 0;
 	memset(&root, 0, sizeof root);
 	root.node = v->schema->root;
 	root.kw_idx = -1;
 	root.iidx = -1;
 	ok = validate(v, v->schema->root, instance, &root, NULL);
+	if (v->exhausted) {
+		/* Report the limit even if errors were capped or quiet. */
+		v->stop = 0;
+		v->quiet = 0;
+		v->max_errors = 0;
+		report(v, &root, NULL, "validation stopped: this value needs more than %d schema "
+		    "evaluations or %zu MiB of annotations", MAX_VALIDATE_STEPS, MAX_EVAL_BYTES >> 20);
+		v->max_errors = max_errors_saved;
+		ok = 0;
+	}
 	if (v->failed)
 		return ann_error_set(e, ANN_ERR_NOMEM, "validate: out of memory");
 	r->valid = ok;

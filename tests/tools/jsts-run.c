@@ -4,8 +4,8 @@
  * Usage: jsts-run [--draft 7|2020-12] [--formats] [--quiet-failures]
  *                 --remotes DIR FILE...
  *
- * Each file holds an array of cases {description, schema, tests[]}. Every
- * test prints one TAP line "ok N - file: case: test" or "not ok ...";
+ * Each file contains an array of cases {description, schema, tests[]}.
+ * Every test prints one TAP line "ok - file: case: test" or "not ok ...";
  * with --quiet-failures a failure prints "# FAIL ..." instead (for the
  * optional suites, judged by their pass rate). The last line is
  * "# passed P of T"; the caller prints the TAP plan. http://localhost:1234/ maps to the remotes folder,

@@ -395,6 +395,31 @@ references_resolve_from_local_files(void)
 }
 
 static void
+work_limit_stops_exponential_schemas(void)
+{
+	/* Both anyOf branches recurse into every level, and unevaluatedItems
+	 * keeps both alive: 2^60 evaluations without the limit. */
+	const char *schema = "{\"$defs\":{\"t\":{\"anyOf\":[{\"items\":{\"$ref\":\"#/$defs/t\"}},"
+	    "{\"items\":{\"$ref\":\"#/$defs/t\"}}],\"unevaluatedItems\":false}},"
+	    "\"$ref\":\"#/$defs/t\"}";
+	struct ann_schema_result r;
+	struct ann_buf deep = ANN_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < 60; i++)
+		ann_buf_addc(&deep, '[');
+	for (i = 0; i < 60; i++)
+		ann_buf_addc(&deep, ']');
+	validate_into(schema, deep.data, &r);
+	CHECK_INT(0, r.valid);
+	CHECK(r.n_errors >= 1);
+	if (r.n_errors >= 1)
+		CHECK(strstr(r.errors[r.n_errors - 1].message, "validation stopped") != NULL);
+	ann_schema_result_release(&r);
+	ann_buf_release(&deep);
+}
+
+static void
 jsonv_parser_rejects_malformed_input(void)
 {
 	static const char *const bad[] = {
@@ -438,5 +463,6 @@ ANN_TEST_MAIN(
 	ANN_TEST(errors_use_basic_output_format),
 	ANN_TEST(max_errors_stops_early),
 	ANN_TEST(references_resolve_from_local_files),
+	ANN_TEST(work_limit_stops_exponential_schemas),
 	ANN_TEST(jsonv_parser_rejects_malformed_input),
 )

@@ -1,5 +1,6 @@
 #include "normalize.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,8 +220,14 @@ numbers_close(double a, double b, const struct ann_norm_options *o)
 {
 	double diff = fabs(a - b);
 	double larger = fmax(fabs(a), fabs(b));
+	double allowed = fmax(o->tolerance, o->relative_tolerance * larger);
 
-	return a == b || diff <= o->tolerance || diff <= o->relative_tolerance * larger;
+	if (a == b)
+		return 1;
+	if (allowed == 0)
+		return 0;
+	/* 100.01 - 100.00 is 0.010000000000005 in binary: allow a few units of rounding. */
+	return diff <= allowed + 8 * DBL_EPSILON * larger;
 }
 
 int

@@ -1,6 +1,6 @@
 /*
  * ann-eval: scores annotations against reference labels, field by field.
- * The work is in lib/eval*.c and lib/normalize*.c; this file parses
+ * The work is in lib/eval*.c and lib/normalize*.c. This file parses
  * options, opens the two streams and prints the chosen report.
  */
 #include <errno.h>
@@ -123,7 +123,10 @@ set_tolerance(struct ann_norm_options *norm, const char *arg)
 	return ANN_EXIT_OK;
 }
 
-/* Applies one option; returns ANN_EXIT_OK, or the exit status to end with (-1 for help and version done). */
+/*
+ * Applies one option. Returns ANN_EXIT_OK to go on, an exit status to end
+ * with, or -1 after printing the help or the version.
+ */
 static int
 apply_option(int c, const char *arg, struct eval_opts *o, struct ann_eval *ev)
 {
@@ -179,7 +182,7 @@ apply_option(int c, const char *arg, struct eval_opts *o, struct ann_eval *ev)
 	return ANN_EXIT_OK;
 }
 
-/* Opens path for reading ("-" is standard input) into in; returns an exit status. */
+/* Opens path for reading ("-" is standard input) into in and returns an exit status. */
 static int
 open_input(struct ann_eval_input *in, const char *path)
 {
@@ -197,7 +200,7 @@ open_input(struct ann_eval_input *in, const char *path)
 	return ANN_EXIT_OK;
 }
 
-/* Parses the command line into o and ev; returns an exit status, -1 to go on. */
+/* Parses the command line into o and ev. Returns an exit status to end with, or -1 to go on. */
 static int
 parse_args(int argc, char **argv, struct eval_opts *o, struct ann_eval *ev)
 {

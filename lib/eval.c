@@ -362,8 +362,8 @@ element_key(const cJSON *element, const char *key, const struct ann_norm_options
 
 /*
  * Pairs each reference element with the first annotation element not yet
- * taken whose key is equal; elements without a key, or without a partner,
- * are walked alone (their values count as missing or extra).
+ * taken whose key is equal. Elements without a key or without a partner
+ * are walked alone, so their values count as missing or extra.
  */
 static int
 walk_by_key(struct ann_eval *ev, const cJSON *ref, const cJSON *ann, const char *key,
@@ -373,7 +373,7 @@ walk_by_key(struct ann_eval *ev, const cJSON *ref, const cJSON *ann, const char 
 	struct ann_norm_value *ann_keys = NULL;
 	struct ann_norm_value ref_key;
 	const cJSON **ann_items = NULL;
-	char *taken = NULL;
+	char *paired = NULL;
 	const cJSON *r;
 	size_t i, j;
 	int rc = ANN_ERR_NOMEM;
@@ -381,8 +381,8 @@ walk_by_key(struct ann_eval *ev, const cJSON *ref, const cJSON *ann, const char 
 	ann_norm_value_init(&ref_key);
 	ann_keys = calloc(n_ann + 1, sizeof *ann_keys);
 	ann_items = calloc(n_ann + 1, sizeof *ann_items);
-	taken = calloc(n_ann + 1, 1);
-	if (ann_keys == NULL || ann_items == NULL || taken == NULL) {
+	paired = calloc(n_ann + 1, 1);
+	if (ann_keys == NULL || ann_items == NULL || paired == NULL) {
 		ann_error_set(e, rc, "out of memory matching array elements");
 		goto done;
 	}
@@ -406,9 +406,9 @@ walk_by_key(struct ann_eval *ev, const cJSON *ref, const cJSON *ann, const char 
 		if (rc)
 			goto done;
 		for (j = 0; ref_key.present && j < n_ann; j++) {
-			if (!taken[j] && ann_keys[j].present &&
+			if (!paired[j] && ann_keys[j].present &&
 			    ann_norm_value_equal(&ref_key, &ann_keys[j], &ev->norm)) {
-				taken[j] = 1;
+				paired[j] = 1;
 				partner = ann_items[j];
 				partner_index = j;
 				break;
@@ -420,7 +420,7 @@ walk_by_key(struct ann_eval *ev, const cJSON *ref, const cJSON *ann, const char 
 		i++;
 	}
 	for (j = 0; j < n_ann; j++) {
-		if (taken[j])
+		if (paired[j])
 			continue;
 		rc = walk_element(ev, NULL, 0, ann_items[j], j, e);
 		if (rc)
@@ -435,7 +435,7 @@ done:
 	ann_norm_value_release(&ref_key);
 	free(ann_keys);
 	free(ann_items);
-	free(taken);
+	free(paired);
 	return rc;
 }
 
@@ -457,9 +457,9 @@ is_container(const cJSON *v)
 
 /*
  * Walks ref and ann at the current paths. Containers of the same kind are
- * walked together; when the kinds differ, each side is walked alone, so a
- * scalar where the other side has an object counts once as missing (or
- * extra) and the object's leaves count on their own.
+ * walked together. When the kinds differ, each side is walked alone: a
+ * scalar facing an object counts once as missing (or extra), and the
+ * object's leaves count on their own.
  */
 static int
 walk(struct ann_eval *ev, const cJSON *ref, const cJSON *ann, struct ann_error *e)

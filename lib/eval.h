@@ -5,7 +5,7 @@
  * annotation) walked together: object members by name, array elements by
  * position or, when a match rule names a key member, by that member's
  * normalised value. Every leaf either side has becomes a slot of the field
- * named by its pattern (eval_pointer.h), and each slot is one of:
+ * named by its pattern (eval_pointer.h). Each slot is one of:
  *   correct  both sides have a value and the values are equal
  *   wrong    both have a value and the values differ
  *   missing  only the reference has a value
@@ -153,7 +153,7 @@ int ann_eval_add_match_rule(struct ann_eval *ev, const char *spec, struct ann_er
 /* Restricts scoring to the leaves at or under the pattern ptr; several filters add up. */
 int ann_eval_add_field_filter(struct ann_eval *ev, const char *ptr, struct ann_error *e);
 
-/* How ann_eval_document treats the annotation. */
+/* Flags for ann_eval_document. */
 enum ann_eval_document_flags {
 	/* The annotation is absent (no record, an error record, no member):
 	 * reference values count as missing, without a diff per field, and the

@@ -14,7 +14,7 @@ struct ref_entry {
 	char *id;
 	size_t id_len;
 	cJSON *tree;        /* the parsed top-level member, owned */
-	const cJSON *value; /* the compared value inside tree; NULL when unusable */
+	const cJSON *value; /* the compared value inside tree, or NULL when unusable */
 	int seen;           /* an annotation with this id was read */
 };
 
@@ -23,7 +23,7 @@ struct id_index {
 	struct ref_entry *entries;
 	size_t n;
 	size_t cap;
-	size_t *slots; /* entry index + 1; 0 for an empty slot */
+	size_t *slots; /* entry index + 1, or 0 for an empty slot */
 	size_t n_slots;
 };
 

@@ -1,8 +1,8 @@
 /*
  * ann-eval over two JSONL streams joined by id.
  *
- * The reference stream is read whole first and kept in memory (one parsed
- * member per record); the annotation stream is then read one record at a
+ * The reference stream is read whole first and kept in memory, one parsed
+ * member per record. The annotation stream is then read one record at a
  * time and scored against its reference. Reference records that no
  * annotation named are scored last, in reference order, as documents
  * without an annotation.
@@ -29,7 +29,7 @@
 
 #include "eval.h"
 
-/* One input stream: where it comes from and which member holds its labels. */
+/* One input stream: where it comes from and which member contains its labels. */
 struct ann_eval_input {
 	int fd;
 	const char *name;   /* for messages: a file name, or "standard input" */

@@ -39,7 +39,7 @@ ann_norm_casefold(const char *s, size_t n, struct ann_buf *out)
 	return map_append(s, n, UTF8PROC_CASEFOLD, out);
 }
 
-/* The code points with the Unicode White_Space property (PropList.txt, Unicode 15). */
+/* The code points with the Unicode White_Space property. */
 static int
 is_white_space(utf8proc_int32_t c)
 {
@@ -141,6 +141,7 @@ static int
 set_string(struct ann_norm_value *v, const char *s, const struct ann_norm_options *o,
     struct ann_error *e)
 {
+	/* NOTE: cJSON strings end at the first U+0000, so text after one is not compared. */
 	size_t n = strlen(s);
 	int rc;
 
@@ -226,7 +227,7 @@ numbers_close(double a, double b, const struct ann_norm_options *o)
 		return 1;
 	if (allowed == 0)
 		return 0;
-	/* 100.01 - 100.00 is 0.010000000000005 in binary: allow a few units of rounding. */
+	/* As doubles, 100.01 - 100.00 is 0.010000000000005, so allow a few units of rounding. */
 	return diff <= allowed + 8 * DBL_EPSILON * larger;
 }
 

@@ -150,7 +150,7 @@ overall_micro_and_macro(void)
 	struct ann_eval_overall o;
 
 	ann_eval_init(&ev);
-	/* /a: 3 correct of 3; /b: 1 correct, 1 wrong, 1 missing. */
+	/* /a has 3 correct values. /b has 1 correct, 1 wrong and 1 missing. */
 	score_pair(&ev, "1", "{\"a\":\"x\",\"b\":\"p\"}", "{\"a\":\"x\",\"b\":\"p\"}");
 	score_pair(&ev, "2", "{\"a\":\"y\",\"b\":\"q\"}", "{\"a\":\"y\",\"b\":\"Q\"}");
 	score_pair(&ev, "3", "{\"a\":\"z\",\"b\":\"r\"}", "{\"a\":\"z\"}");
@@ -182,7 +182,7 @@ missing_annotation_counts_every_value(void)
 	CHECK_COUNTS(&ev, "/d", 1, 1, 0, 0, 0, 0);
 	CHECK_INT(1, ev.documents);
 	CHECK_INT(0, ev.documents_exact);
-	/* The record-level report names it once; no diff per field. */
+	/* The caller reports the missing record once, so there is no diff per field. */
 	CHECK_INT(0, diffs.len);
 
 	/* An empty reference and a missing annotation are still not an exact match. */
@@ -230,7 +230,7 @@ arrays_by_key(void)
 	    "{\"sku\":\"D4\",\"price\":\"9\"}]}",
 	    "{\"items\":[{\"sku\":\"Ｂ２\",\"price\":200},{\"sku\":\"A1\",\"price\":101},"
 	    "{\"sku\":\"C3\",\"price\":5}]}");
-	/* A1 and B2 pair up (B2 through NFKC); D4 is missing, C3 is extra. */
+	/* A1 and B2 pair up (B2 through NFKC). D4 is missing and C3 is extra. */
 	CHECK_COUNTS(&ev, "/items/*/sku", 4, 0, 2, 0, 1, 1);
 	CHECK_COUNTS(&ev, "/items/*/price", 4, 0, 1, 1, 1, 1);
 	/* The wrong price names both positions. */
@@ -240,7 +240,7 @@ arrays_by_key(void)
 	CHECK(strstr(diffs.data, "\"kind\":\"extra\",\"field\":\"/items/*/sku\","
 	    "\"path\":\"/items/2/sku\",\"reference\":null,\"annotation\":\"C3\"") != NULL);
 
-	/* The rule applies only to /items: /lines still pairs by position. */
+	/* The rule applies only to /items, so /lines still pairs by position. */
 	score_pair(&ev, "l", "{\"lines\":[{\"sku\":\"A\"},{\"sku\":\"B\"}]}",
 	    "{\"lines\":[{\"sku\":\"B\"},{\"sku\":\"A\"}]}");
 	CHECK_COUNTS(&ev, "/lines/*/sku", 2, 0, 0, 2, 0, 0);
@@ -256,7 +256,7 @@ arrays_by_key_everywhere_and_duplicates(void)
 
 	ann_eval_init(&ev);
 	CHECK_INT(ANN_OK, ann_eval_add_match_rule(&ev, "sku", &e));
-	/* Two elements with the same key pair in order; an element without the key stays alone. */
+	/* Two elements with the same key pair in order. An element without the key stays alone. */
 	score_pair(&ev, "d",
 	    "{\"lines\":[{\"sku\":\"A\",\"n\":1},{\"sku\":\"A\",\"n\":2},{\"n\":3}]}",
 	    "{\"lines\":[{\"n\":3},{\"sku\":\"A\",\"n\":1},{\"sku\":\"A\",\"n\":2}]}");
@@ -419,7 +419,8 @@ run_joins_streams_and_counts_problems(void)
 	    "{\"id\":\"6\"}\n"
 	    "{\"id\":\"2\",\"output\":{\"t\":2}}\n"
 	    "{\"id\":\"x\",\"output\":{}}\n");
-	CHECK(ref.fd >= 0 && ann.fd >= 0);
+	CHECK(ref.fd >= 0);
+	CHECK(ann.fd >= 0);
 
 	ann_eval_init(&ev);
 	ev.on_diff = collect_diff;
@@ -439,7 +440,7 @@ run_joins_streams_and_counts_problems(void)
 	CHECK_INT(1, ev.missing_annotations);
 	CHECK_INT(1, ev.unreferenced_annotations);
 	CHECK_INT(3 + 5 + 1 + 1, ann_eval_problems(&ev));
-	/* Ids 1 and 2 match; 5 (error), 6 (no member) and 7 (missing) count as missing. */
+	/* Ids 1 and 2 match. The values of 5 (error), 6 (no member) and 7 (no record) count as missing. */
 	CHECK_INT(5, ev.documents);
 	CHECK_INT(2, ev.documents_exact);
 	CHECK_COUNTS(&ev, "/t", 5, 0, 2, 0, 3, 0);

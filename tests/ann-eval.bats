@@ -358,3 +358,23 @@ make_edited_copy() {
 	run -3 --separate-stderr bash -c 'ann-eval ref.jsonl ref.jsonl >/dev/full'
 	[[ "$stderr" == "ann-eval: write failed: No space left on device" ]]
 }
+
+@test "ids match after decoding escapes" {
+	printf '%s\n' '{"id":"a\u0062\u8acb","output":{"x":1}}' '{"id":"7","output":{"x":2}}' >ref.jsonl
+	printf '%s\n' '{"id":"ab請","output":{"x":1}}' '{"id":7,"output":{"x":2}}' >ann.jsonl
+	run --separate-stderr ann-eval --json ref.jsonl ann.jsonl
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | json_get records.paired)" -eq 1 ]
+	[ "$(echo "$output" | json_get records.annotations.no_id)" -eq 1 ]
+	[ "$(echo "$output" | json_get records.missing_annotations)" -eq 1 ]
+	[[ "$stderr" == *"ann.jsonl:2: record has no string \"id\" member"* ]]
+}
+
+@test "closed downstream pipe ends diffs quietly" {
+	seq 1 20000 | sed 's/.*/{"id":"&","output":{"x":"&"}}/' >ref.jsonl
+	seq 1 20000 | sed 's/.*/{"id":"&","output":{"x":"y&"}}/' >ann.jsonl
+	run --separate-stderr bash -c 'set -o pipefail; ann-eval --diffs ref.jsonl ann.jsonl | head -n 1'
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"id":"1","kind":"wrong","field":"/x","path":"/x","reference":"1","annotation":"y1",'* ]]
+	[ -z "$stderr" ]
+}

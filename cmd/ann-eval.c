@@ -269,9 +269,8 @@ main(int argc, char **argv)
 	if (rc == ANN_OK)
 		rc = ann_jsonl_flush(&out, &e);
 	if (rc == ANN_OK && ann_eval_problems(&ev) > 0)
-		ann_log(ANN_LOG_WARN, "%zu records could not be scored normally; the record "
-		    "counts in the report name their kinds, --diffs lists them",
-		    ann_eval_problems(&ev));
+		ann_log(ANN_LOG_WARN, "%zu records could not be scored normally: see the record "
+		    "counts in the report, or list them with --diffs", ann_eval_problems(&ev));
 	rc = ann_cli_exit_status(rc, &e, out.broken_pipe, ann_eval_problems(&ev));
 
 done:

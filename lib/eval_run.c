@@ -336,8 +336,8 @@ read_reference(struct ann_eval *ev, const struct ann_eval_input *in, struct id_i
 
 /* Scores one annotation record against its reference entry. */
 static int
-score_annotation(struct ann_eval *ev, const struct ann_record *rec, const char *member,
-    struct ref_entry *ref, struct ann_error *e)
+score_annotation(struct ann_eval *ev, const struct ann_record *rec,
+    const struct ann_eval_input *in, struct ref_entry *ref, struct ann_error *e)
 {
 	cJSON *tree = NULL;
 	const cJSON *value = NULL;
@@ -346,6 +346,8 @@ score_annotation(struct ann_eval *ev, const struct ann_record *rec, const char *
 	ref->seen = 1;
 	if (ann_record_get(rec, "error") != NULL) {
 		ev->annotations.errors++;
+		ann_log(ANN_LOG_INFO, "%s:%zu: id \"%.60s\" is an error record, so its reference "
+		    "values count as missing", in->name, rec->line_no, rec->id.data);
 		rc = report_record(ev, ANN_EVAL_DIFF_ERROR_RECORD, "annotations", rec, NULL, e);
 		if (rc == ANN_OK && ref->value != NULL)
 			rc = ann_eval_document(ev, ref->id, ref->id_len, ref->value, NULL,
@@ -353,11 +355,13 @@ score_annotation(struct ann_eval *ev, const struct ann_record *rec, const char *
 		return rc;
 	}
 
-	rc = extract_member(rec, member, &tree, &value, e);
+	rc = extract_member(rec, in->member, &tree, &value, e);
 	if (rc)
 		return rc;
 	if (value == NULL) {
 		ev->annotations.no_member++;
+		ann_log(ANN_LOG_INFO, "%s:%zu: id \"%.60s\" has no \"%s\", so its reference "
+		    "values count as missing", in->name, rec->line_no, rec->id.data, in->member);
 		rc = report_record(ev, ANN_EVAL_DIFF_NO_MEMBER, "annotations", rec, NULL, e);
 		if (rc == ANN_OK && ref->value != NULL)
 			rc = ann_eval_document(ev, ref->id, ref->id_len, ref->value, NULL,
@@ -396,7 +400,7 @@ read_annotations(struct ann_eval *ev, const struct ann_eval_input *in, struct id
 				rc = report_record(ev, ANN_EVAL_DIFF_UNREFERENCED_RECORD, "annotations",
 				    &rec, NULL, e);
 		} else {
-			rc = score_annotation(ev, &rec, in->member, ref, e);
+			rc = score_annotation(ev, &rec, in, ref, e);
 		}
 		if (rc)
 			break;

@@ -156,7 +156,7 @@ read_kanji_number(struct cursor *c, int *value)
 	int n = 0;
 	int d;
 
-	while ((d = take_kanji_digit(c)) >= 0 && n < 4) {
+	while (n < 4 && (d = take_kanji_digit(c)) >= 0) {
 		v = v * 10 + d;
 		n++;
 	}

@@ -286,6 +286,8 @@ date_kanji_forms(void)
 	CHECK_NOT_DATE("24年6月1日");
 	CHECK_NOT_DATE("2024年6月1日(土) 10:00");
 	CHECK_NOT_DATE("2024年6月1");
+	CHECK_NOT_DATE("二〇二四五年六月一日");
+	CHECK_NOT_DATE("十〇年");
 }
 
 static void

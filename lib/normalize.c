@@ -1,5 +1,6 @@
 #include "normalize.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ ann_norm_casefold(const char *s, size_t n, struct ann_buf *out)
 	return map_append(s, n, UTF8PROC_CASEFOLD, out);
 }
 
-/* The code points with the Unicode White_Space property (PropList.txt, Unicode 15). */
+/* The code points with the Unicode White_Space property. */
 static int
 is_white_space(utf8proc_int32_t c)
 {
@@ -140,6 +141,7 @@ static int
 set_string(struct ann_norm_value *v, const char *s, const struct ann_norm_options *o,
     struct ann_error *e)
 {
+	/* NOTE: cJSON strings end at the first U+0000, so text after one is not compared. */
 	size_t n = strlen(s);
 	int rc;
 
@@ -219,8 +221,14 @@ numbers_close(double a, double b, const struct ann_norm_options *o)
 {
 	double diff = fabs(a - b);
 	double larger = fmax(fabs(a), fabs(b));
+	double allowed = fmax(o->tolerance, o->relative_tolerance * larger);
 
-	return a == b || diff <= o->tolerance || diff <= o->relative_tolerance * larger;
+	if (a == b)
+		return 1;
+	if (allowed == 0)
+		return 0;
+	/* As doubles, 100.01 - 100.00 is 0.010000000000005, so allow a few units of rounding. */
+	return diff <= allowed + 8 * DBL_EPSILON * larger;
 }
 
 int

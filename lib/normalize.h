@@ -4,7 +4,7 @@
  *
  * Text normalisers append to a caller's ann_buf and take their input as
  * UTF-8 with an explicit length. The number and date readers fold their
- * input with NFKC themselves, whatever the flags say, so "４５，０００円"
+ * input with NFKC themselves, whatever the flags are, so "４５，０００円"
  * and "45,000円" always read as the same number: the value of a number or
  * a date does not depend on the width of its characters.
  *
@@ -72,11 +72,13 @@ int ann_norm_text(const char *s, size_t n, unsigned flags, struct ann_buf *out);
 /*
  * Reads s[0..n) as an amount of money or a plain number and stores it in
  * *value. Returns 1 when the whole text is one, 0 when it is not.
- * Accepted, after NFKC and trimming: an optional sign, an optional currency
- * mark before (¥ $ € £ RM US$ S$ or an ISO code such as JPY, USD, MYR, and
- * the Japanese 金 "the sum of"), digits with or without thousands commas in
- * groups of three, an optional decimal point with digits, and an optional
- * mark after (円, 円也, an ISO code, or "-" and ".-" after a yen amount).
+ * Accepted, after NFKC and trimming, in this order:
+ *   - an optional sign and an optional currency mark: ¥ $ € £ RM US$ S$,
+ *     an ISO code such as JPY, USD or MYR, or the Japanese 金 "the sum of";
+ *   - digits, with or without thousands commas in groups of three;
+ *   - an optional decimal point with digits;
+ *   - an optional mark after: 円, 円也, an ISO code, or "-" and ".-"
+ *     closing a yen amount.
  * Leading zeros ("0123", a postal or phone number) and commas out of
  * groups of three ("1,2") are not numbers. With ANN_NORM_KANJI_MULTIPLIERS
  * the digits may carry 億 (10^8), 万 (10^4) and 千 (10^3) in falling order:

@@ -28,7 +28,7 @@ struct cursor {
 	const char *end;
 };
 
-/* A date as read; month and day are 0 when the text gives only a year or a month. */
+/* A date as read. Month and day are 0 when the text gives only a year or a month. */
 struct date {
 	int year;
 	int month;
@@ -43,7 +43,10 @@ struct era {
 	int last;      /* last day, as yyyymmdd */
 };
 
-/* Era spans from the Japanese government's era announcements; 明治 from 1873-01-01. */
+/*
+ * Each era begins the day after the previous one ends. 明治 is accepted
+ * only from 1873-01-01, the day Japan adopted the Gregorian calendar.
+ */
 static const struct era eras[] = {
 	{ "\xe4\xbb\xa4\xe5\x92\x8c", 'R', 2018, 20190501, 99991231 }, /* 令和 */
 	{ "\xe5\xb9\xb3\xe6\x88\x90", 'H', 1988, 19890108, 20190430 }, /* 平成 */
@@ -110,7 +113,7 @@ is_letter(char ch)
 	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
 }
 
-/* Reads up to 8 ASCII digits; *ndigits gets their count. */
+/* Reads up to 8 ASCII digits and stores their count in *ndigits. */
 static int
 read_digits(struct cursor *c, int *value, int *ndigits)
 {
@@ -153,7 +156,7 @@ read_kanji_number(struct cursor *c, int *value)
 	int n = 0;
 	int d;
 
-	while ((d = take_kanji_digit(c)) >= 0 && n < 4) {
+	while (n < 4 && (d = take_kanji_digit(c)) >= 0) {
 		v = v * 10 + d;
 		n++;
 	}
@@ -179,7 +182,7 @@ read_kanji_number(struct cursor *c, int *value)
 	return 1;
 }
 
-/* Reads a number in ASCII or kanji digits; *ndigits is 0 for kanji. */
+/* Reads a number in ASCII or kanji digits. *ndigits is 0 for kanji. */
 static int
 read_number(struct cursor *c, int *value, int *ndigits)
 {
@@ -303,9 +306,9 @@ take_era(struct cursor *c)
 }
 
 /*
- * Reads the month and day after a year that ended with 年 (so 6月1日),
- * or with a separator (so 6.1); a year or a month alone is accepted when
- * the text ends there.
+ * Reads the month and day after a year that ended with 年 (so 6月1日) or
+ * with a separator (so 6.1). A year or a month alone is accepted when the
+ * text ends there.
  */
 static int
 read_month_day(struct cursor *c, struct date *d, int kanji, char sep)

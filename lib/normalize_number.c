@@ -50,7 +50,7 @@ take_word(struct cursor *c, const char *word)
 	return 1;
 }
 
-/* ISO 4217 codes seen on invoices and receipts in our documents' countries. */
+/* ISO 4217 codes of the currencies of East and Southeast Asia, and a few others. */
 static const char *const iso_codes[] = {
 	"JPY", "USD", "MYR", "SGD", "EUR", "GBP", "CNY", "HKD", "TWD", "KRW", "THB",
 	"IDR", "PHP", "VND", "INR", "AUD", "CAD", "CHF",

@@ -19,7 +19,7 @@ for src in "$@"; do
 	mkdir -p "$dir/corpus"
 	# shellcheck disable=SC2086
 	clang $flags -o "$dir/$name" "$src" lib/*.c -lcjson -lcurl -lcrypto -lpcre2-8 \
-	    -lmicrohttpd -lpthread -lm
+	    -lmicrohttpd -lutf8proc -lpthread -lm
 	seeds=tests/fuzz/seeds/$name
 	echo "fuzz: $name for ${seconds}s"
 	if ! "$dir/$name" -max_total_time="$seconds" -max_len=65536 -artifact_prefix="$dir/" \

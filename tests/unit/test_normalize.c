@@ -166,7 +166,7 @@ number_currency_marks(void)
 
 /* Full-width digits, comma and yen marks before and after: every spelling of 45000. */
 static void
-number_full_width_b29_kind(void)
+number_full_width_spellings(void)
 {
 	CHECK_NUMBER("４５，０００円", 45000);
 	CHECK_NUMBER("４５０００", 45000);
@@ -286,6 +286,8 @@ date_kanji_forms(void)
 	CHECK_NOT_DATE("24年6月1日");
 	CHECK_NOT_DATE("2024年6月1日(土) 10:00");
 	CHECK_NOT_DATE("2024年6月1");
+	CHECK_NOT_DATE("二〇二四五年六月一日");
+	CHECK_NOT_DATE("十〇年");
 }
 
 static void
@@ -408,13 +410,41 @@ value_readings_and_equality(void)
 	CHECK_INT(ANN_OK, ann_norm_value_set(&a, cJSON_GetArrayItem(items, 11), &o, &e));
 	CHECK_INT(1, ann_norm_value_equal(&a, &b, &o));
 
-	/* Without the number reader the B29 pair compares as different text. */
+	/* Without the number reader "４５，０００円" and 45000 compare as different text. */
 	o.flags = 0;
 	CHECK_INT(ANN_OK, ann_norm_value_set(&a, cJSON_GetArrayItem(items, 0), &o, &e));
 	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 1), &o, &e));
 	CHECK_INT(0, a.has_number);
 	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
 
+	cJSON_Delete(items);
+	ann_norm_value_release(&a);
+	ann_norm_value_release(&b);
+}
+
+static void
+tolerance_allows_binary_rounding(void)
+{
+	struct ann_norm_options o = ANN_NORM_OPTIONS_INIT;
+	struct ann_error e = ANN_ERROR_INIT;
+	struct ann_norm_value a, b;
+	cJSON *items = cJSON_Parse("[\"100.00\", \"100.01\", \"100.02\", 0.3, 0.30000000000000004]");
+
+	ann_norm_value_init(&a);
+	ann_norm_value_init(&b);
+	CHECK_INT(ANN_OK, ann_norm_value_set(&a, cJSON_GetArrayItem(items, 0), &o, &e));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 1), &o, &e));
+	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
+	o.tolerance = 0.01;
+	CHECK_INT(1, ann_norm_value_equal(&a, &b, &o));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 2), &o, &e));
+	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
+
+	/* Without a tolerance, numbers must be the same double. */
+	o.tolerance = 0;
+	CHECK_INT(ANN_OK, ann_norm_value_set(&a, cJSON_GetArrayItem(items, 3), &o, &e));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 4), &o, &e));
+	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
 	cJSON_Delete(items);
 	ann_norm_value_release(&a);
 	ann_norm_value_release(&b);
@@ -452,7 +482,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(invalid_utf8_is_rejected),
 	ANN_TEST(number_plain_and_grouped),
 	ANN_TEST(number_currency_marks),
-	ANN_TEST(number_full_width_b29_kind),
+	ANN_TEST(number_full_width_spellings),
 	ANN_TEST(number_rejects_other_text),
 	ANN_TEST(number_kanji_multipliers),
 	ANN_TEST(date_numeric_forms),
@@ -461,5 +491,6 @@ ANN_TEST_MAIN(
 	ANN_TEST(date_japanese_eras),
 	ANN_TEST(date_era_boundaries),
 	ANN_TEST(value_readings_and_equality),
+	ANN_TEST(tolerance_allows_binary_rounding),
 	ANN_TEST(value_json_shows_reading),
 )

@@ -46,8 +46,8 @@ void ann_filter_release(struct ann_filter *f);
 
 /*
  * Runs handler over every record until the end of input. Returns ANN_OK,
- * the handler's error, or a read or write error; f->out.broken_pipe tells
- * an early close by the reader apart from other write errors.
+ * the handler's error, or a read or write error; f->out.broken_pipe is set
+ * when the error was the reader closing early (EPIPE).
  */
 int ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
     struct ann_error *e);

@@ -20,12 +20,12 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -DANN_VERSION='"$(VERSION)"' -DANN_DATADIR='"$(DATADIR)"' \
              -Ilib -Icmd $(WARN) $(HARDEN) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS ?= -pie -Wl,-z,relro,-z,now
-LDLIBS  := -lcjson -lcurl -lcrypto -lpcre2-8 -lmicrohttpd -lpthread -lm
+LDLIBS  := -lcjson -lcurl -lcrypto -lpcre2-8 -lmicrohttpd -lutf8proc -lpthread -lm
 
 # Debian packages the build and the tests need (checked by tests/deps.sh).
 DEB_PACKAGES := build-essential pkg-config libcjson-dev libcurl4-openssl-dev \
                 libssl-dev libpcre2-dev libmicrohttpd-dev bats clang \
-                libclang-rt-14-dev
+                libclang-rt-14-dev libutf8proc-dev
 
 # Build output goes to a directory of its own, so the sanitizer build
 # (build-asan/, bin-asan/) never mixes objects with the normal one.
@@ -114,7 +114,7 @@ asan: deps
 FUZZ_SECONDS ?= 600
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 fuzz: deps
-	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
+	@LDLIBS="$(LDLIBS)" sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
 bench: all
 	@sh bench/run.sh

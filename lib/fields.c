@@ -342,7 +342,7 @@ ann_field_key(struct ann_buf *out, const char *raw, size_t raw_len)
 			tmp[raw_len] = '\0';
 			errno = 0;
 			d = strtod(tmp, NULL);
-			if (errno == 0 && fabs(d) <= 9007199254740992.0) {
+			if (errno == 0 && fabs(d) < 9007199254740992.0) {
 				rc = ann_buf_addc(out, 'n');
 				return rc ? rc : ann_buf_add_json_number(out, d);
 			}

@@ -73,7 +73,7 @@ int ann_json_pointer_add(struct ann_buf *out, const char *name, size_t len);
 /*
  * Appends the key that decides whether two values are equal for voting
  * and conflict checks: the decoded text for strings, the shortest double
- * form for numbers within +-2^53 (so 45000 and 45000.0 match) and the
+ * form for numbers below 2^53 in magnitude (so 45000 and 45000.0 match) and the
  * digits themselves beyond that (so ids past 2^53 never collapse), and the
  * bytes without insignificant white space for everything else.
  */

@@ -179,18 +179,22 @@ main(int argc, char **argv)
 	if (in == NULL)
 		return ann_cli_exit_status(ann_error_set(&e, ANN_ERR_NOMEM, "out of memory"),
 		    &e, 0, 0);
+	for (i = 0; i < n; i++)
+		in[i].fd = -1;
+
+	rc = ANN_EXIT_USAGE;
 	for (i = 0; i < n; i++) {
 		in[i].name = argc > optind ? argv[optind + (int)i] : "-";
-		in[i].fd = STDIN_FILENO;
 		if (strcmp(in[i].name, "-") == 0) {
 			if (ann_cli_stdin_is_terminal())
-				return ANN_EXIT_USAGE;
+				goto done;
+			in[i].fd = STDIN_FILENO;
 			continue;
 		}
 		in[i].fd = open(in[i].name, O_RDONLY | O_CLOEXEC);
 		if (in[i].fd < 0) {
 			ann_cli_error("cannot open '%s': %s", in[i].name, strerror(errno));
-			return ANN_EXIT_USAGE;
+			goto done;
 		}
 	}
 
@@ -200,9 +204,11 @@ main(int argc, char **argv)
 	    "counterparts, %zu ties, %zu records for review, %zu errors", st.records_in,
 	    st.records_out, st.duplicates, st.conflicts, st.missing, st.ties, st.review,
 	    st.errors);
+	rc = ann_cli_exit_status(rc, &e, st.broken_pipe, st.errors);
+done:
 	for (i = 0; i < n; i++)
-		if (in[i].fd != STDIN_FILENO)
+		if (in[i].fd > STDIN_FILENO)
 			close(in[i].fd);
 	free(in);
-	return ann_cli_exit_status(rc, &e, st.broken_pipe, st.errors);
+	return rc;
 }

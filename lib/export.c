@@ -126,7 +126,7 @@ add_results(struct ann_export *x, const struct ann_record *r, const cJSON *merge
 			rc = ann_buf_add_json_string(&x->line, to, strlen(to));
 		if (rc == ANN_OK)
 			rc = ann_buf_adds(&x->line, ",\"type\":\"textarea\",\"value\":{\"text\":[");
-		/* A textarea holds text: strings go as they are, other values as their JSON. */
+		/* A textarea contains text: strings go as they are, other values as their JSON. */
 		if (rc == ANN_OK && f->type == ANN_JSON_STRING)
 			rc = ann_buf_add(&x->line, f->raw, f->raw_len);
 		else if (rc == ANN_OK)
@@ -268,7 +268,7 @@ ann_export_record(struct ann_export *x, const char *line, size_t len, struct ann
 	return ANN_OK;
 }
 
-/* Appends one CSV cell, quoted when it holds a comma, quote, CR or LF (RFC 4180). */
+/* Appends one CSV cell, quoted when it contains a comma, quote, CR or LF (RFC 4180). */
 static int
 add_cell(struct ann_buf *out, const char *s, size_t n)
 {

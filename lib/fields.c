@@ -336,7 +336,7 @@ ann_field_key(struct ann_buf *out, const char *raw, size_t raw_len)
 		char tmp[64];
 		double d;
 
-		/* Digits past what a double holds keep their text, so they never match by rounding. */
+		/* Digits beyond a double's precision keep their text, so they never match by rounding. */
 		if (raw_len < sizeof tmp) {
 			memcpy(tmp, raw, raw_len);
 			tmp[raw_len] = '\0';

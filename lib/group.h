@@ -15,7 +15,7 @@
 #include "merge.h"
 #include "record.h"
 
-/* How good a record is, best last: the order of the best-record rule. */
+/* Rank of a record, best last: the order of the best-record rule. */
 enum ann_rank {
 	ANN_RANK_ERROR = 0,     /* has an "error" member */
 	ANN_RANK_INVALID = 1,   /* validation.valid is false */

@@ -498,7 +498,7 @@ prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_erro
 		size_t skipped = 0;
 
 		rc = ann_fields_build(&built, l.paths, l.raws, l.lens, l.n, &skipped);
-		/* Paths start with "/output", so the built object holds one member. */
+		/* Paths start with "/output", so the built object contains one member. */
 		if (rc == ANN_OK && built.len >= 12 && memcmp(built.data, "{\"output\":", 10) == 0) {
 			rc = ann_record_edit_set_raw(&c->edit, "output", built.data + 10,
 			    built.len - 11);
@@ -738,7 +738,7 @@ stream_advance(struct driver *d, struct stream *s, size_t input, struct ann_erro
 	return ANN_OK;
 }
 
-/* Sorted inputs: a k-way merge that holds one group at a time, like join(1). */
+/* Sorted inputs: a k-way merge that keeps one group in memory at a time, like join(1). */
 static int
 merge_sorted(struct driver *d, struct ann_error *e)
 {
@@ -796,7 +796,7 @@ merge_sorted(struct driver *d, struct ann_error *e)
 }
 
 /*
- * Where one record sits in its input. The first record of a key lives in
+ * Location of one record in its input. The first record of a key lives in
  * the key's own slot, later ones in a chain of extra slots, so a key read
  * once costs one slot.
  */
@@ -883,7 +883,7 @@ merge_unsorted(struct driver *d, struct ann_error *e)
 			rc = next_keyed(d, &rd, i, &key, e);
 			if (rc)
 				break;
-			/* The reader's buffer holds the bytes just before the file position. */
+			/* The reader's buffer contains the bytes just before the file position. */
 			end = lseek(d->fds[i], 0, SEEK_CUR);
 			if (end < 0) {
 				rc = ann_error_set(e, ANN_ERR_IO, "cannot seek in %s: %s",

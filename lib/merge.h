@@ -80,7 +80,7 @@ struct ann_merge_stats {
 	int broken_pipe;
 };
 
-/* The most inputs one run takes (each may need a descriptor and a buffer). */
+/* Maximum number of inputs of one run (each may need a descriptor and a buffer). */
 #define ANN_MERGE_MAX_INPUTS 1000
 
 /* The names of enum ann_merge_mode values, as the "merge" member spells them. */

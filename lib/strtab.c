@@ -23,7 +23,10 @@ ann_strtab_release(struct ann_strtab *t)
 	ann_strtab_init(t);
 }
 
-/* FNV-1a, 32 bits: quick, and ids are not chosen by an adversary that sees the hashes. */
+/*
+ * FNV-1a, 32 bits: fast and simple.
+ * NOTE: keys crafted to collide slow the table down; ids come from the user's own data.
+ */
 static uint32_t
 hash_bytes(const char *s, size_t len)
 {

@@ -173,6 +173,7 @@ static char *
 run_merge(const struct ann_merge_options *opt, const char *const *texts, size_t n,
     struct ann_merge_stats *st, int *rc)
 {
+	static const char *const names[] = { "a.jsonl", "b.jsonl", "c.jsonl", "d.jsonl" };
 	struct ann_merge_input in[4];
 	FILE *files[4];
 	FILE *out = tmpfile();
@@ -186,7 +187,7 @@ run_merge(const struct ann_merge_options *opt, const char *const *texts, size_t 
 		fputs(texts[i], files[i]);
 		fflush(files[i]);
 		rewind(files[i]);
-		in[i].name = i == 0 ? "a.jsonl" : i == 1 ? "b.jsonl" : "c.jsonl";
+		in[i].name = names[i];
 		in[i].fd = fileno(files[i]);
 	}
 	*rc = ann_merge_run(opt, in, n, fileno(out), st, &e);

@@ -367,7 +367,7 @@ ann_field_key(struct ann_buf *out, const char *raw, size_t raw_len)
 
 int
 ann_fields_build(struct ann_buf *out, const char *const *paths,
-    const char *const *raws, const size_t *raw_lens, size_t n, size_t *skipped)
+    const char *const *raws, const size_t *raw_lens, size_t n, unsigned char *skipped)
 {
 	struct ann_buf seg = ANN_BUF_INIT;
 	struct ann_buf value = ANN_BUF_INIT;
@@ -377,7 +377,7 @@ ann_fields_build(struct ann_buf *out, const char *const *paths,
 	int rc = ANN_ERR_NOMEM;
 
 	if (skipped)
-		*skipped = 0;
+		memset(skipped, 0, n);
 	if (root == NULL)
 		goto done;
 
@@ -407,7 +407,7 @@ ann_fields_build(struct ann_buf *out, const char *const *paths,
 		if (!ok || paths[i][0] != '/'
 		    || cJSON_GetObjectItemCaseSensitive(parent, seg.data) != NULL) {
 			if (skipped)
-				(*skipped)++;
+				skipped[i] = 1;
 			continue;
 		}
 

@@ -81,11 +81,12 @@ int ann_field_key(struct ann_buf *out, const char *raw, size_t raw_len);
 
 /*
  * Appends one JSON object built from n (path, raw value) pairs, nesting
- * members as the paths say, in the order given. A pair whose path runs
- * through a member already set to a non-object value is left out, and
- * counted in *skipped when skipped is not NULL.
+ * members as the paths give them, in the order given. A pair whose path
+ * runs through a member already set to a non-object value, or names a
+ * member already set, is left out; skipped (when not NULL, n entries) then
+ * gets 1 at its index and 0 elsewhere.
  */
 int ann_fields_build(struct ann_buf *out, const char *const *paths,
-    const char *const *raws, const size_t *raw_lens, size_t n, size_t *skipped);
+    const char *const *raws, const size_t *raw_lens, size_t n, unsigned char *skipped);
 
 #endif

@@ -66,8 +66,10 @@ ann_group_add(struct ann_group *g, size_t input, size_t line_no, const char *lin
 	if (rc)
 		return ann_error_set(e, rc, "out of memory grouping records");
 	rc = ann_record_parse(&gr->rec, gr->line.data, gr->line.len, line_no, e);
+	if (rc == ANN_ERR_SYNTAX)
+		return ann_error_prefix(e, "line %zu changed between two reads of its file", line_no);
 	if (rc)
-		return ann_error_prefix(e, "record changed between reads");
+		return rc;
 	gr->rank = ann_record_rank(&gr->rec);
 	g->n++;
 	return ANN_OK;

@@ -363,6 +363,42 @@ layered_find(const struct layered *l, const char *path)
 	return -1;
 }
 
+/* Returns 1 when pointer a names an object that contains the field at pointer b. */
+static int
+is_ancestor(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	return strncmp(a, b, n) == 0 && b[n] == '/';
+}
+
+/*
+ * Removes the fields that a new field at path replaces because the layers
+ * disagree on the structure: "/output/vendor" set to a string replaces
+ * "/output/vendor/name", and the other way round. Counts them in *removed.
+ */
+static void
+layered_remove_overlaps(struct layered *l, const char *path, size_t *removed)
+{
+	size_t i = 0;
+
+	while (i < l->n) {
+		const char *p = l->store.data + l->path_off[i];
+		size_t rest = l->n - i - 1;
+
+		if (!is_ancestor(p, path) && !is_ancestor(path, p)) {
+			i++;
+			continue;
+		}
+		memmove(&l->raws[i], &l->raws[i + 1], rest * sizeof *l->raws);
+		memmove(&l->lens[i], &l->lens[i + 1], rest * sizeof *l->lens);
+		memmove(&l->path_off[i], &l->path_off[i + 1], rest * sizeof *l->path_off);
+		memmove(&l->raw_off[i], &l->raw_off[i + 1], rest * sizeof *l->raw_off);
+		l->n--;
+		(*removed)++;
+	}
+}
+
 /* Sets field path to raw (copied into the store when copy is set). */
 static int
 layered_set(struct layered *l, long i, const char *path, const char *raw, size_t len, int copy)
@@ -454,6 +490,8 @@ prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_erro
 				    && memcmp(c->key.data, c->key2.data, c->key.len) == 0))
 					continue;
 			}
+			if (at < 0)
+				layered_remove_overlaps(&l, path, &changed);
 			rc = layered_set(&l, at, path, raw, len, copy);
 			if (rc == ANN_OK)
 				rc = ann_buf_adds(&c->info, first_override ? ",\"overrides\":[" : ",");
@@ -495,9 +533,8 @@ prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_erro
 	if (rc == ANN_OK)
 		rc = ann_merge_add_dropped(c, g, keep);
 	if (rc == ANN_OK && changed > 0) {
-		size_t skipped = 0;
-
-		rc = ann_fields_build(&built, l.paths, l.raws, l.lens, l.n, &skipped);
+		/* Overlapping paths were removed above, so every field finds its place. */
+		rc = ann_fields_build(&built, l.paths, l.raws, l.lens, l.n, NULL);
 		/* Paths start with "/output", so the built object contains one member. */
 		if (rc == ANN_OK && built.len >= 12 && memcmp(built.data, "{\"output\":", 10) == 0) {
 			rc = ann_record_edit_set_raw(&c->edit, "output", built.data + 10,
@@ -558,6 +595,15 @@ record_key(const struct ann_merge_options *opt, const struct ann_record *r, stru
 	int rc;
 
 	ann_buf_reset(key);
+
+	/*
+	 * An error record made from a line that was not a record has the id
+	 * "line:N", which names a line of some earlier input, not a document:
+	 * such records from different files must not be taken for duplicates.
+	 */
+	if (r->has_id && r->id.len > 5 && memcmp(r->id.data, "line:", 5) == 0
+	    && ann_record_get(r, "error") != NULL)
+		return 0;
 	if (strcmp(opt->key, "/id") == 0) {
 		if (!r->has_id)
 			return 0;
@@ -658,6 +704,9 @@ next_keyed(struct driver *d, struct ann_jsonl_reader *rd, size_t input, struct a
 		rc = ann_jsonl_read(rd, &line, &len, &line_no, &why);
 		if (rc == ANN_ERR_EOF)
 			return rc;
+		if (rd->bom_skipped && line_no == 1 && rc == ANN_OK)
+			ann_log(ANN_LOG_WARN, "%s: line 1: skipped a UTF-8 byte order mark",
+			    c->in[input].name);
 		if (rc == ANN_ERR_IO || rc == ANN_ERR_NOMEM) {
 			*e = why;
 			return ann_error_prefix(e, "%s", c->in[input].name);

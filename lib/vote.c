@@ -347,6 +347,39 @@ output_changed(const struct vote_state *s, const struct ann_record *base, struct
 	return rc;
 }
 
+/*
+ * Lists as conflicts the winning fields that did not fit in the output.
+ * A plurality cannot elect both "/output/vendor" and "/output/vendor/name"
+ * (each voter with one of them votes "absent" for the other), so this only
+ * guards against a field being dropped without a trace.
+ */
+static int
+add_unplaced(struct ann_merge_ctx *c, const struct vote_state *s, const unsigned char *skipped,
+    const char *id)
+{
+	size_t n = 0;
+	size_t i;
+	int rc = ANN_OK;
+
+	for (i = 0; rc == ANN_OK && i < s->n_chosen; i++) {
+		if (!skipped[i])
+			continue;
+		rc = ann_buf_adds(&c->info, n ? "," : ",\"conflicts\":[");
+		if (rc == ANN_OK)
+			rc = ann_buf_add_json_string(&c->info, s->chosen_paths[i],
+			    strlen(s->chosen_paths[i]));
+		if (rc == ANN_OK && n == 0) {
+			c->stats->conflicts++;
+			ann_merge_warn(c, "id \"%s\": runs disagree on the structure of the output; "
+			    "left out %s", id, s->chosen_paths[i]);
+		}
+		n++;
+	}
+	if (rc == ANN_OK && n)
+		rc = ann_buf_addc(&c->info, ']');
+	return rc;
+}
+
 int
 ann_vote_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error *e)
 {
@@ -355,6 +388,7 @@ ann_vote_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_er
 	long base = ann_group_best(g, 0, SIZE_MAX);
 	const struct ann_record *r = &g->v[base].rec;
 	char *keep = calloc(g->n, 1);
+	unsigned char *skipped = NULL;
 	size_t missing = 0;
 	int changed = 0;
 	int rc = ANN_ERR_NOMEM;
@@ -393,8 +427,13 @@ ann_vote_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_er
 		rc = output_changed(&s, r, &c->key, &c->key2, &changed);
 
 	if (rc == ANN_OK && s.n_voters > 0 && changed) {
-		rc = ann_fields_build(&built, s.chosen_paths, s.chosen_raws, s.chosen_lens,
-		    s.n_chosen, NULL);
+		rc = ANN_ERR_NOMEM;
+		skipped = calloc(s.n_chosen + 1, 1);
+		if (skipped)
+			rc = ann_fields_build(&built, s.chosen_paths, s.chosen_raws, s.chosen_lens,
+			    s.n_chosen, skipped);
+		if (rc == ANN_OK)
+			rc = add_unplaced(c, &s, skipped, r->id.data);
 		if (rc == ANN_OK && built.len >= 12 && memcmp(built.data, "{\"output\":", 10) == 0)
 			rc = ann_record_edit_set_raw(&c->edit, "output", built.data + 10,
 			    built.len - 11);
@@ -417,6 +456,7 @@ done:
 		rc = ann_merge_emit(c, r, e);
 	vote_state_release(&s);
 	ann_buf_release(&built);
+	free(skipped);
 	free(keep);
 	return rc;
 }

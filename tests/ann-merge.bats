@@ -314,3 +314,76 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	run -3 --separate-stderr bash -c 'ann-merge in.jsonl >/dev/full'
 	[[ "$stderr" == *'write failed: No space left on device'* ]]
 }
+
+@test "upstream line error records are never grouped" {
+	printf '%s\n' '{"id":"line:2","error":{"kind":"syntax","message":"m","line":2,"input":"x"}}' >shard1.jsonl
+	printf '%s\n' '{"id":"line:2","error":{"kind":"syntax","message":"m","line":2,"input":"y"}}' >shard2.jsonl
+	run -1 --separate-stderr ann-merge shard1.jsonl shard2.jsonl
+	[ "${lines[0]}" = '{"id":"line:2","error":{"kind":"syntax","message":"m","line":2,"input":"x"},"merge":{"input":"shard1.jsonl"}}' ]
+	[ "${lines[1]}" = '{"id":"line:2","error":{"kind":"syntax","message":"m","line":2,"input":"y"},"merge":{"input":"shard2.jsonl"}}' ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "byte order mark at the start of an input is skipped" {
+	printf '\357\273\277{"id":"a","n":1}\n' >bom.jsonl
+	printf '{"id":"a","n":2}\n' >plain.jsonl
+	run --separate-stderr ann-merge bom.jsonl plain.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"id":"a","n":2,"merge":{"kept":{"input":"plain.jsonl","line":1,"status":"unchecked"},"dropped":[{"input":"bom.jsonl","line":1,'* ]]
+	[[ "$stderr" == *'warning: bom.jsonl: line 1: skipped a UTF-8 byte order mark'* ]]
+}
+
+@test "prefer replaces a field whose structure changed" {
+	printf '%s\n' '{"id":"d1","output":{"vendor":"株式会社A 03-1234","total":1}}' >model.jsonl
+	printf '%s\n' '{"id":"d1","output":{"vendor":{"name":"株式会社A","tel":"03-1234"}}}' >human.jsonl
+	run --separate-stderr ann-merge --prefer model.jsonl human.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(jq_py 'r["output"]' <(echo "$output"))" = '{"total":1,"vendor":{"name":"株式会社A","tel":"03-1234"}}' ]
+	[ "$(jq_py '[o["field"] for o in r["merge"]["overrides"]]' <(echo "$output"))" = '["/output/vendor/name","/output/vendor/tel"]' ]
+}
+
+@test "vote counts another structure as absence" {
+	printf '%s\n' '{"id":"d1","output":{"vendor":"A"}}' >r1.jsonl
+	printf '%s\n' '{"id":"d1","output":{"vendor":"A"}}' >r2.jsonl
+	printf '%s\n' '{"id":"d1","output":{"vendor":{"name":"A"}}}' >r3.jsonl
+	run --separate-stderr ann-merge --vote --threshold 0.3 r1.jsonl r2.jsonl r3.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(jq_py 'r["output"]' <(echo "$output"))" = '{"vendor":"A"}' ]
+	[ "$(jq_py 'r["merge"]["agreement"]' <(echo "$output"))" = '{"/output/vendor":0.667,"/output/vendor/name":0.667}' ]
+	[ "$(jq_py '"review" in r["merge"] or "conflicts" in r["merge"]' <(echo "$output"))" = false ]
+}
+
+@test "join picks the best annotation across files" {
+	printf '%s\n' '{"id":"d1","text":"t"}' >docs.jsonl
+	printf '%s\n' '{"id":"d1","output":{"a":1},"validation":{"valid":true}}' >ann1.jsonl
+	printf '%s\n' '{"id":"d1","error":{"kind":"network","message":"timed out"}}' >ann2.jsonl
+	run --separate-stderr ann-merge --join docs.jsonl ann1.jsonl ann2.jsonl
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"id":"d1","text":"t","output":{"a":1},"validation":{"valid":true},"merge":{"document":{"input":"docs.jsonl","line":1,"status":"unchecked"},"annotation":{"input":"ann1.jsonl","line":1,"status":"valid"},"dropped":[{"input":"ann2.jsonl","line":1,"status":"error"}]}}' ]
+}
+
+@test "invalid label studio export stops with status 3" {
+	printf '[{"data":{"id":"a"},]\n' >export.json
+	run -3 --separate-stderr ann-merge --prefer export.json
+	[ -z "$output" ]
+	[[ "$stderr" == *"export.json: starts with '[' but is not a valid Label Studio export: invalid JSON at byte"* ]]
+}
+
+@test "empty input gives empty output in every format" {
+	: >empty.jsonl
+	run -0 ann-merge empty.jsonl
+	[ -z "$output" ]
+	run -0 ann-merge --format csv empty.jsonl
+	[ -z "$output" ]
+	run -0 ann-merge --format label-studio empty.jsonl
+	[ "$output" = '[]' ]
+}
+
+@test "closing summary counts what was reported" {
+	printf '%s\n' '{"id":"a","output":{"x":1}}' '{"id":"a","output":{"x":2}}' '{"id":"b"}' >in.jsonl
+	run --separate-stderr ann-merge in.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'ann-merge: warning: 3 records in, 2 out: 1 duplicates dropped, 1 conflicts, 0 missing counterparts, 0 ties, 0 records for review, 0 errors' ]]
+	run --separate-stderr ann-merge -q in.jsonl
+	[ -z "$stderr" ]
+}

@@ -431,8 +431,10 @@ prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_erro
 	struct layered l;
 	struct ann_buf scratch = ANN_BUF_INIT;
 	struct ann_buf built = ANN_BUF_INIT;
+	struct ann_buf layers = ANN_BUF_INIT;
 	struct ann_fields lower;
 	char *keep = calloc(g->n, 1);
+	size_t n_layers = 0;
 	long base = -1;
 	size_t changed = 0;
 	size_t layer;
@@ -455,6 +457,18 @@ prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_erro
 			continue;
 		keep[best] = 1;
 		gr = &g->v[best];
+		n_layers++;
+		if (rc == ANN_OK)
+			rc = ann_buf_adds(&layers, n_layers > 1 ? "," : ",\"layers\":[");
+		if (rc == ANN_OK) {
+			/* Build the source in c->info, then move it to the list of layers. */
+			size_t mark = c->info.len;
+
+			rc = ann_merge_add_source(c, gr);
+			if (rc == ANN_OK)
+				rc = ann_buf_add(&layers, c->info.data + mark, c->info.len - mark);
+			ann_buf_truncate(&c->info, mark);
+		}
 		if (base < 0) {
 			base = best;
 			rc = output_fields(&lower, &gr->rec);
@@ -512,6 +526,13 @@ prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_erro
 	if (rc == ANN_OK && !first_override)
 		rc = ann_buf_addc(&c->info, ']');
 
+	/* With one layer there is nothing to account for beyond the record itself. */
+	if (rc == ANN_OK && n_layers > 1) {
+		rc = ann_buf_add(&c->info, layers.data, layers.len);
+		if (rc == ANN_OK)
+			rc = ann_buf_addc(&c->info, ']');
+	}
+
 	/* Pointers into the store are only final now that it has stopped growing. */
 	for (i = 0; rc == ANN_OK && i < l.n; i++) {
 		l.paths[i] = l.store.data + l.path_off[i];
@@ -552,6 +573,7 @@ prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_erro
 
 	free(keep);
 	layered_release(&l);
+	ann_buf_release(&layers);
 	ann_fields_release(&lower);
 	ann_buf_release(&scratch);
 	ann_buf_release(&built);

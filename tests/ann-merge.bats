@@ -149,7 +149,7 @@ for line in open(sys.argv[2], encoding="utf-8"):
 	printf '%s\n' '{"id":"d1","output":{"vendor":{"name":"株式会社"}}}' >human.jsonl
 	run --separate-stderr ann-merge --prefer model.jsonl human.jsonl
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = '{"id":"d1","text":"請求書","model":"m1","output":{"total":45000,"vendor":{"name":"株式会社","tel":"03"}},"merge":{"overrides":[{"field":"/output/vendor/name","source":{"input":"human.jsonl","line":1,"status":"unchecked"}}]}}' ]
+	[ "${lines[0]}" = '{"id":"d1","text":"請求書","model":"m1","output":{"total":45000,"vendor":{"name":"株式会社","tel":"03"}},"merge":{"overrides":[{"field":"/output/vendor/name","source":{"input":"human.jsonl","line":1,"status":"unchecked"}}],"layers":[{"input":"model.jsonl","line":1,"status":"valid"},{"input":"human.jsonl","line":1,"status":"unchecked"}]}}' ]
 	[ "${lines[1]}" = '{"id":"d2","output":{"total":5}}' ]
 }
 
@@ -211,8 +211,8 @@ for line in open(sys.argv[2], encoding="utf-8"):
 	EOF
 	run --separate-stderr ann-merge --prefer model.jsonl export.json
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = '{"id":"d1","text":"請求書","output":{"total":46000,"vendor":{"name":"株式会社"}},"merge":{"overrides":[{"field":"/output/total","source":{"input":"export.json","line":1,"status":"unchecked"}},{"field":"/output/vendor/name","source":{"input":"export.json","line":1,"status":"unchecked"}}]}}' ]
-	[ "${lines[1]}" = '{"id":"d2","text":"t2","output":{"total":10,"vendor":{"name":"B"}}}' ]
+	[ "${lines[0]}" = '{"id":"d1","text":"請求書","output":{"total":46000,"vendor":{"name":"株式会社"}},"merge":{"overrides":[{"field":"/output/total","source":{"input":"export.json","line":1,"status":"unchecked"}},{"field":"/output/vendor/name","source":{"input":"export.json","line":1,"status":"unchecked"}}],"layers":[{"input":"model.jsonl","line":1,"status":"valid"},{"input":"export.json","line":1,"status":"unchecked"}]}}' ]
+	[ "${lines[1]}" = '{"id":"d2","text":"t2","output":{"total":10,"vendor":{"name":"B"}},"merge":{"layers":[{"input":"model.jsonl","line":2,"status":"unchecked"},{"input":"export.json","line":2,"status":"unchecked"}]}}' ]
 }
 
 @test "csv has one column per field path and quotes cells" {

@@ -126,11 +126,38 @@ ann_group_best(const struct ann_group *g, size_t lo, size_t hi)
 	return best;
 }
 
+const char *
+ann_merge_printable(const char *s, size_t len, char *out, size_t size)
+{
+	size_t room = size - 4; /* for "..." and the NUL */
+	size_t i;
+
+	if (len < size) {
+		room = len;
+	} else {
+		/* Back up to the start of a UTF-8 character. */
+		while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80)
+			room--;
+	}
+	for (i = 0; i < room; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		out[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+	}
+	if (room < len) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+	return out;
+}
+
 void
 ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
 {
 	char msg[ANN_ERROR_MSG_MAX];
 	va_list ap;
+	char *p;
 
 	c->warnings++;
 	if (c->warnings > MERGE_WARN_MAX || !ann_log_enabled(ANN_LOG_WARN))
@@ -138,6 +165,9 @@ ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			*p = '?';
 	ann_log(ANN_LOG_WARN, "%s", msg);
 	if (c->warnings == MERGE_WARN_MAX)
 		ann_log(ANN_LOG_WARN, "further conflicts, ties and missing records are "

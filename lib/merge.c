@@ -65,6 +65,18 @@ add_unique(struct ann_buf *list, size_t *n, const char *path)
 	return ann_buf_add(list, path, strlen(path) + 1);
 }
 
+/* Returns the NUL-separated list of n paths as one string, the paths separated by commas. */
+static const char *
+list_text(struct ann_buf *list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; n > 0 && i + 1 < list->len; i++)
+		if (list->data[i] == '\0')
+			list->data[i] = ',';
+	return list->data;
+}
+
 /* Appends ,"NAME":[paths...] from a NUL-separated list of n paths. */
 static int
 add_path_list(struct ann_buf *out, const char *name, const struct ann_buf *list, size_t n)
@@ -178,10 +190,10 @@ union_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error
 		rc = ann_merge_add_dropped(c, g, keepv);
 	if (rc == ANN_OK && n_conflicts > 0) {
 		c->stats->conflicts++;
+		rc = add_path_list(&c->info, "conflicts", &conflicts, n_conflicts);
 		ann_merge_warn(c, "id \"%s\": %zu records disagree on %s; kept %s line %zu "
 		    "(the later of equally good records)", kept->rec.id.data, g->n,
-		    conflicts.data, c->in[kept->input].name, kept->line_no);
-		rc = add_path_list(&c->info, "conflicts", &conflicts, n_conflicts);
+		    list_text(&conflicts, n_conflicts), c->in[kept->input].name, kept->line_no);
 	}
 	if (rc == ANN_OK)
 		rc = set_info(c);
@@ -254,9 +266,9 @@ join_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error 
 		}
 		if (rc == ANN_OK && n_conflicts > 0) {
 			c->stats->conflicts++;
-			ann_merge_warn(c, "id \"%s\": document and annotation disagree on %s; "
-			    "kept the document's value", d->id.data, conflicts.data);
 			rc = add_path_list(&c->info, "conflicts", &conflicts, n_conflicts);
+			ann_merge_warn(c, "id \"%s\": document and annotation disagree on %s; "
+			    "kept the document's value", d->id.data, list_text(&conflicts, n_conflicts));
 		}
 	} else {
 		c->stats->missing++;
@@ -280,9 +292,10 @@ join_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error 
 }
 
 /*
- * Returns in *raw the value a field from a Label Studio export should take:
- * Label Studio gives text back, so a correction of a number, true, false
- * or null field becomes that type again when its text is one.
+ * Returns the value a field from a Label Studio export should take, and
+ * its length in *len. Label Studio gives text back, so a correction of a
+ * number, true, false or null field becomes that type again when its text
+ * is one.
  */
 static const char *
 coerce_text(const struct ann_field *upper, const struct ann_field *lower,
@@ -791,11 +804,16 @@ stream_advance(struct driver *d, struct stream *s, size_t input, struct ann_erro
 		return ANN_OK;
 	if (rc)
 		return rc;
-	if (s->has_prev && key_cmp(&s->key, &s->prev) < 0)
-		return ann_error_set(e, ANN_ERR_INVALID, "%s line %zu: key \"%.80s\" comes after "
-		    "\"%.80s\", so the input is not sorted by %s in byte order; sort it or "
-		    "leave out --sorted", d->c.in[input].name, d->rec.line_no, s->key.data,
-		    s->prev.data, d->c.opt->key);
+	if (s->has_prev && key_cmp(&s->key, &s->prev) < 0) {
+		char key[96];
+		char prev[96];
+
+		return ann_error_set(e, ANN_ERR_INVALID, "%s line %zu: key \"%s\" comes after "
+		    "\"%s\", so the input is not sorted by %s in byte order; sort it or "
+		    "leave out --sorted", d->c.in[input].name, d->rec.line_no,
+		    ann_merge_printable(s->key.data, s->key.len, key, sizeof key),
+		    ann_merge_printable(s->prev.data, s->prev.len, prev, sizeof prev), d->c.opt->key);
+	}
 	ann_buf_reset(&s->prev);
 	ann_buf_reset(&s->line);
 	rc = ann_buf_add(&s->prev, s->key.data, s->key.len);

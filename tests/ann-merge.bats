@@ -387,3 +387,19 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	run --separate-stderr ann-merge -q in.jsonl
 	[ -z "$stderr" ]
 }
+
+@test "closed downstream pipe ends the merge quietly" {
+	seq 1 200000 | sed 's/.*/{"id":"&"}/' >in.jsonl
+	run --separate-stderr bash -c 'set -o pipefail; ann-merge in.jsonl | head -n 1'
+	[ "$status" -eq 0 ]
+	[ "$output" = '{"id":"1"}' ]
+	[ -z "$stderr" ]
+}
+
+@test "control characters in ids are masked in messages" {
+	printf '%s\n' '{"id":"a\u001b[31m","output":{"x":1}}' '{"id":"a\u001b[31m","output":{"x":2}}' >in.jsonl
+	run --separate-stderr ann-merge in.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'warning: id "a?[31m": 2 records disagree on /output/x'* ]]
+	[[ "$stderr" != *$'\033'* ]]
+}

@@ -277,6 +277,19 @@ union_keeps_large_numeric_ids_apart(void)
 	free(out);
 }
 
+static void
+printable_cuts_at_characters(void)
+{
+	char out[16];
+
+	CHECK_STR("a?b", ann_merge_printable("a\nb", 3, out, sizeof out));
+	CHECK_STR("?x?", ann_merge_printable("\x7fx\x01", 3, out, sizeof out));
+	/* Twelve bytes fit before "...", and the fifth 3-byte character would straddle them. */
+	CHECK_STR("請求書合...", ann_merge_printable("請求書合計金額", strlen("請求書合計金額"), out, sizeof out));
+	CHECK_STR("0123456789abcde", ann_merge_printable("0123456789abcde", 15, out, sizeof out));
+	CHECK_STR("0123456789ab...", ann_merge_printable("0123456789abcdef", 16, out, sizeof out));
+}
+
 ANN_TEST_MAIN(
 	ANN_TEST(strtab_numbers_strings_in_order),
 	ANN_TEST(fields_name_leaves_by_pointer),
@@ -287,4 +300,5 @@ ANN_TEST_MAIN(
 	ANN_TEST(vote_reports_ties_and_agreement),
 	ANN_TEST(sorted_input_out_of_order_is_rejected),
 	ANN_TEST(union_keeps_large_numeric_ids_apart),
+	ANN_TEST(printable_cuts_at_characters),
 )

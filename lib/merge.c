@@ -986,6 +986,8 @@ merge_unsorted(struct driver *d, struct ann_error *e)
 			x.next = 0;
 			x.last = 0;
 			rc = ann_strtab_intern(&keys, key.data, key.len, &k, &added);
+			if (rc == ANN_OK && !added && extra.n >= UINT32_MAX - 1)
+				rc = ANN_ERR_TOO_LARGE;
 			if (rc == ANN_OK && added) {
 				rc = slots_push(&first, &x);
 			} else if (rc == ANN_OK) {
@@ -997,9 +999,10 @@ merge_unsorted(struct driver *d, struct ann_error *e)
 				first.v[k].last = (uint32_t)extra.n;
 			}
 			if (rc) {
-				rc = ann_error_set(e, rc, "out of memory indexing %s line %zu "
-				    "(%zu distinct keys so far)", d->c.in[i].name, d->rec.line_no,
-				    keys.n);
+				rc = ann_error_set(e, rc, "%s indexing %s line %zu (%zu distinct keys "
+				    "so far); sort the inputs by key and use --sorted", rc == ANN_ERR_NOMEM
+				    ? "out of memory" : "too many records", d->c.in[i].name,
+				    d->rec.line_no, keys.n);
 				break;
 			}
 		}

@@ -403,3 +403,11 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	[[ "$stderr" == *'warning: id "a?[31m": 2 records disagree on /output/x'* ]]
 	[[ "$stderr" != *$'\033'* ]]
 }
+
+@test "crlf and blank lines keep offsets right when unsorted" {
+	printf '{"id":"b","n":1}\r\n\r\n  \n{"id":"a","t":"請求書"}\r\n{"id":"b","n":2}' >in.jsonl
+	run --separate-stderr ann-merge in.jsonl
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == '{"id":"b","n":2,"merge":{"kept":{"input":"in.jsonl","line":5,"status":"unchecked"},"dropped":[{"input":"in.jsonl","line":1,"status":"unchecked"}]}}' ]]
+	[ "${lines[1]}" = '{"id":"a","t":"請求書"}' ]
+}

@@ -336,6 +336,14 @@ ann_field_key(struct ann_buf *out, const char *raw, size_t raw_len)
 		char tmp[64];
 		double d;
 
+		size_t digits = raw_len - (raw[0] == '-');
+
+		/* Integers of up to 15 digits already are in the form a double prints. */
+		if (digits <= 15 && strspn(raw + (raw[0] == '-'), "0123456789") == digits
+		    && !(raw_len > 1 && raw[0] == '-' && raw[1] == '0')) {
+			rc = ann_buf_addc(out, 'n');
+			return rc ? rc : ann_buf_add(out, raw, raw_len);
+		}
 		/* Digits beyond a double's precision keep their text, so they never match by rounding. */
 		if (raw_len < sizeof tmp) {
 			memcpy(tmp, raw, raw_len);

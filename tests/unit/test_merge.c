@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "fields.h"
 #include "group.h"
 #include "harness.h"
@@ -290,6 +291,66 @@ printable_cuts_at_characters(void)
 	CHECK_STR("0123456789ab...", ann_merge_printable("0123456789abcdef", 16, out, sizeof out));
 }
 
+/* Converts a Label Studio export text; returns the JSONL (malloc'd) or NULL. */
+static char *
+import_export(const char *text, size_t *tasks, int *rc)
+{
+	FILE *in = tmpfile();
+	FILE *out = tmpfile();
+	struct ann_error e = ANN_ERROR_INIT;
+	char *result;
+	long size;
+
+	fputs(text, in);
+	fflush(in);
+	rewind(in);
+	*rc = ann_label_studio_import(fileno(in), "export.json", fileno(out), tasks, &e);
+	size = lseek(fileno(out), 0, SEEK_END);
+	result = calloc(1, (size_t)size + 1);
+	if (pread(fileno(out), result, (size_t)size, 0) != size)
+		CHECK(!"read back the records");
+	fclose(in);
+	fclose(out);
+	return result;
+}
+
+static void
+label_studio_import_reads_annotations(void)
+{
+	const char *text = "\xEF\xBB\xBF [\n"
+	    " {\"id\":1,\"data\":{\"id\":\"d1\",\"text\":\"請求書\"},\"annotations\":["
+	    "  {\"id\":7,\"was_cancelled\":false,\"result\":[{\"from_name\":\"total\","
+	    "   \"value\":{\"text\":[\"45000\"]}}]},"
+	    "  {\"id\":8,\"was_cancelled\":false,\"result\":["
+	    "   {\"from_name\":\"vendor/name\",\"value\":{\"text\":[\"株式会社\",\"本店\"]}},"
+	    "   {\"from_name\":\"kind\",\"value\":{\"choices\":[\"invoice\"]}},"
+	    "   {\"from_name\":\"tags\",\"value\":{\"choices\":[\"a\",\"b\"]}},"
+	    "   {\"from_name\":\"pages\",\"value\":{\"number\":3}},"
+	    "   {\"from_name\":\"a~1b\",\"value\":{\"rating\":4}},"
+	    "   {\"from_name\":\"box\",\"value\":{\"rectanglelabels\":[\"x\"]}}]},"
+	    "  {\"id\":9,\"was_cancelled\":true,\"result\":[{\"from_name\":\"total\","
+	    "   \"value\":{\"text\":[\"0\"]}}]}]},\n"
+	    " {\"id\":2,\"data\":{\"id\":\"d2\"}},\n"
+	    " {\"id\":3}\n]\n";
+	size_t tasks = 0;
+	char *out;
+	int rc;
+
+	out = import_export(text, &tasks, &rc);
+	CHECK_INT(ANN_OK, rc);
+	CHECK_INT(3, tasks);
+	CHECK_STR("{\"id\":\"d1\",\"text\":\"請求書\",\"output\":{\"vendor\":{\"name\":\"株式会社\\n本店\"},"
+	    "\"kind\":\"invoice\",\"tags\":[\"a\",\"b\"],\"pages\":3,\"a/b\":4}}\n"
+	    "{\"id\":\"d2\"}\n"
+	    "{\"error\":{\"kind\":\"invalid\",\"message\":\"Label Studio task 3 has no \\\"data\\\" object\","
+	    "\"line\":3}}\n", out);
+	free(out);
+
+	out = import_export("[{\"data\":{}},]", &tasks, &rc);
+	CHECK_INT(ANN_ERR_SYNTAX, rc);
+	free(out);
+}
+
 ANN_TEST_MAIN(
 	ANN_TEST(strtab_numbers_strings_in_order),
 	ANN_TEST(fields_name_leaves_by_pointer),
@@ -301,4 +362,5 @@ ANN_TEST_MAIN(
 	ANN_TEST(sorted_input_out_of_order_is_rejected),
 	ANN_TEST(union_keeps_large_numeric_ids_apart),
 	ANN_TEST(printable_cuts_at_characters),
+	ANN_TEST(label_studio_import_reads_annotations),
 )

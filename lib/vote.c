@@ -6,7 +6,7 @@
  * key (the best-record rule picks among a run's own duplicates). A run
  * whose record has an "error" or no "output" object abstains. For every
  * field that any voter has, each voter votes for its value or for the
- * field's absence; the value with the most votes wins, and agreement is
+ * field's absence. The value with the most votes wins, and agreement is
  * its share of the voters. When two or more values share the most votes
  * the field is a tie: it is left out of the output and listed, never
  * decided by order.

@@ -58,6 +58,8 @@ fill(struct ann_jsonl_reader *r, struct ann_error *e)
 	do {
 		got = read(r->fd, r->buf.data + r->buf.len, READ_CHUNK);
 	} while (got < 0 && errno == EINTR);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return ANN_ERR_AGAIN;
 	if (got < 0)
 		return ann_error_set(e, ANN_ERR_IO, "read failed: %s", strerror(errno));
 	if (got == 0)

@@ -13,12 +13,15 @@ flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DANN_VERSION=\"fuzz
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 status=0
 
+# Generated sources (templates from share/) come from the normal build.
+make --no-print-directory "$top/build/libann.a" >/dev/null
+
 for src in "$@"; do
 	name=$(basename "$src" .c)
 	dir=build-fuzz/$name
 	mkdir -p "$dir/corpus"
 	# shellcheck disable=SC2086
-	clang $flags -o "$dir/$name" "$src" lib/*.c -lcjson -lcurl -lcrypto -lpcre2-8 \
+	clang $flags -o "$dir/$name" "$src" lib/*.c build/gen/*.c -lcjson -lcurl -lcrypto -lpcre2-8 \
 	    -lmicrohttpd -lpthread -lm
 	seeds=tests/fuzz/seeds/$name
 	echo "fuzz: $name for ${seconds}s"

@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "ascii.h"
 #include "json.h"
 #include "awsconfig.h"
 #include "buf.h"
@@ -156,20 +157,6 @@ set_keys(struct ann_creds *c, const char *akid, const char *secret, const char *
 
 /* ---- ISO 8601 times ---- */
 
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int
 ann_creds_parse_time(const char *s, time_t *out)
 {
@@ -181,12 +168,12 @@ ann_creds_parse_time(const char *s, time_t *out)
 	if (s == NULL || strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
 	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
 		return ANN_ERR_INVALID;
-	year = digits(s, 4);
-	mon = digits(s + 5, 2);
-	day = digits(s + 8, 2);
-	hour = digits(s + 11, 2);
-	min = digits(s + 14, 2);
-	sec = digits(s + 17, 2);
+	year = ann_ascii_digits(s, 4);
+	mon = ann_ascii_digits(s + 5, 2);
+	day = ann_ascii_digits(s + 8, 2);
+	hour = ann_ascii_digits(s + 11, 2);
+	min = ann_ascii_digits(s + 14, 2);
+	sec = ann_ascii_digits(s + 17, 2);
 	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 ||
 	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
 		return ANN_ERR_INVALID;
@@ -201,12 +188,12 @@ ann_creds_parse_time(const char *s, time_t *out)
 	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
 		offset = 0;
 	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
-	    digits(p + 1, 2) >= 0 && digits(p + 4, 2) >= 0) {
-		offset = (digits(p + 1, 2) * 60L + digits(p + 4, 2)) * 60L;
+	    ann_ascii_digits(p + 1, 2) >= 0 && ann_ascii_digits(p + 4, 2) >= 0) {
+		offset = (ann_ascii_digits(p + 1, 2) * 60L + ann_ascii_digits(p + 4, 2)) * 60L;
 		if (*p == '-')
 			offset = -offset;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 5 && digits(p + 1, 4) >= 0) {
-		offset = (digits(p + 1, 2) * 60L + digits(p + 3, 2)) * 60L;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 5 && ann_ascii_digits(p + 1, 4) >= 0) {
+		offset = (ann_ascii_digits(p + 1, 2) * 60L + ann_ascii_digits(p + 3, 2)) * 60L;
 		if (*p == '-')
 			offset = -offset;
 	} else {

@@ -11,11 +11,14 @@
  *      string such as "RM 80.90" or "４５，０００円" that ann_norm_number
  *      reads) equal to a number written in the source, compared by
  *      magnitude because signs are printed in many ways;
- *   3. as a date: the value reads as a date equal to a date in the source
- *      (2024-06-01 grounds 令和6年6月1日 and 01/06/2024);
+ *   3. as a date: the value reads as a whole date equal to one in the
+ *      source (2024-06-01 grounds 令和6年6月1日 and 01/06/2024, read in
+ *      the date order of the options, day first by default);
  *   4. as text with OCR noise: at most floor(edits_per_char * length)
  *      insertions, deletions or substitutions, none of which may touch a
- *      digit, so a changed digit is never taken for noise.
+ *      digit, so a changed digit is never taken for noise. A hyphen
+ *      between letters or digits ("T9-9915-0157-0935") may be dropped or
+ *      added at no cost, even with a budget of 0.
  * Offsets are Unicode code points (not bytes) into the source text as
  * decoded from JSON, end exclusive. A word-list source is read as its
  * words joined by one space, and offsets count in that joined text.

@@ -159,12 +159,13 @@ is_joiner(const uint32_t *a, size_t n, size_t i)
 }
 
 /*
- * Approximate search (Sellers' algorithm: a match may start anywhere in
- * the source) with Ukkonen's cut-off: only the rows whose cost can still
- * be within the budget k are computed, so a column costs O(k) on typical
- * text instead of O(length of the value). Each cell carries the source
- * position where its alignment starts, so a match knows its span.
- * With digits_fixed, edits touching digits cost more than k.
+ * Approximate search with Sellers' algorithm, where a match may start
+ * anywhere in the source, and Ukkonen's cut-off: only the rows whose cost
+ * can still be within the budget k are computed. A column then costs
+ * about O(k) on typical text instead of O(length of the value). Each cell
+ * carries the source position where its alignment starts, so a match
+ * knows its span. With digits_fixed, edits touching digits cost more
+ * than k.
  */
 static int
 find_fuzzy(struct ann_ground *g, unsigned k, int digits_fixed, int check_boundary,
@@ -193,7 +194,7 @@ find_fuzzy(struct ann_ground *g, unsigned k, int digits_fixed, int check_boundar
 
 	/*
 	 * Column 0: the value's first i code points deleted. Every row past
-	 * the computed ones holds k + 1, so a stale row is never below budget.
+	 * the computed ones contains k + 1, so a stale row is never below budget.
 	 */
 	cost[0] = 0;
 	from[0] = 0;

@@ -174,7 +174,7 @@ rdec_cmp(const struct rdec *a, const struct rdec *b)
 	struct rdec x = *a, y = *b;
 
 	if (align(&x, &y)) {
-		/* Cannot align: compare by sign, then by the larger scale's loss. */
+		/* The scales cannot be aligned without overflow, so compare approximately. */
 		long double fx = (long double)a->m, fy = (long double)b->m;
 		int i;
 

@@ -118,13 +118,16 @@ to_number(struct val *v)
 static void eval_expr(struct ann_rules *r, const struct ann_jsonv *x, struct val *out,
     struct ann_buf *loc);
 
-/* Maps a rounding mode name, English or Japanese, to its mode; -1 when unknown, 5 for any. */
+/* "any" rounding: floor or ceil, a range of two values. */
+#define MODE_ANY 5
+
+/* Maps a rounding mode name, English or Japanese, to its mode; -1 when unknown. */
 static int
 mode_from_name(const char *s, size_t n)
 {
 	static const struct { const char *name; int mode; } names[] = {
 		{ "floor", RDEC_FLOOR }, { "ceil", RDEC_CEIL }, { "round", RDEC_ROUND },
-		{ "half_even", RDEC_HALF_EVEN }, { "truncate", RDEC_TRUNCATE }, { "any", 5 },
+		{ "half_even", RDEC_HALF_EVEN }, { "truncate", RDEC_TRUNCATE }, { "any", MODE_ANY },
 		{ "\xe5\x88\x87\xe3\x82\x8a\xe6\x8d\xa8\xe3\x81\xa6", RDEC_FLOOR },   /* 切り捨て */
 		{ "\xe5\x88\x87\xe6\x8d\xa8", RDEC_FLOOR },                         /* 切捨 */
 		{ "\xe5\x88\x87\xe3\x82\x8a\xe4\xb8\x8a\xe3\x81\x92", RDEC_CEIL },    /* 切り上げ */
@@ -139,7 +142,7 @@ mode_from_name(const char *s, size_t n)
 	return -1;
 }
 
-/* The first mode in the list that is given: a name, or a reference to a string holding one. */
+/* Returns the first mode in the list that is given: a name, or a reference to a string naming one. */
 static int
 pick_mode(struct ann_rules *r, const struct ann_jsonv *mode)
 {
@@ -163,7 +166,7 @@ pick_mode(struct ann_rules *r, const struct ann_jsonv *mode)
 		if (found >= 0)
 			return found;
 	}
-	return 5;
+	return MODE_ANY;
 }
 
 static void
@@ -178,7 +181,7 @@ eval_round(struct ann_rules *r, const struct ann_jsonv *x, struct val *out, stru
 		out->k = V_MISSING;
 		return;
 	}
-	if (mode == 5) {
+	if (mode == MODE_ANY) {
 		if (rdec_round(&out->lo, &out->lo, &unit, RDEC_FLOOR) ||
 		    rdec_round(&out->hi, &out->hi, &unit, RDEC_CEIL))
 			out->k = V_MISSING;
@@ -411,8 +414,12 @@ render_expr(struct ann_rules *r, const struct ann_jsonv *x, struct ann_buf *b)
 		int paren = op[0] == 'm' ? is_compound(&a->u.items[i]) :
 		    (op[0] == 's' && i > 0 && is_compound(&a->u.items[i]));
 
-		if (i > 0)
-			nomem_if(r, ann_buf_adds(b, op[0] == 'a' ? " + " : op[0] == 's' ? " - " : " * "));
+		if (i > 0 && op[0] == 'a')
+			nomem_if(r, ann_buf_adds(b, " + "));
+		else if (i > 0 && op[0] == 's')
+			nomem_if(r, ann_buf_adds(b, " - "));
+		else if (i > 0)
+			nomem_if(r, ann_buf_adds(b, " * "));
 		if (paren)
 			nomem_if(r, ann_buf_addc(b, '('));
 		render_expr(r, &a->u.items[i], b);
@@ -461,9 +468,9 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 	struct rdec tol = { 0, 0 };
 	struct val x, y;
 	char dx[11], dy[11];
-	int which, ok, cmp, dates = 0;
+	int op_index, ok, cmp, dates = 0;
 
-	which = strcmp(op, "eq") == 0 ? 0 : strcmp(op, "ne") == 0 ? 1 : strcmp(op, "lt") == 0 ? 2 :
+	op_index = strcmp(op, "eq") == 0 ? 0 : strcmp(op, "ne") == 0 ? 1 : strcmp(op, "lt") == 0 ? 2 :
 	    strcmp(op, "le") == 0 ? 3 : strcmp(op, "gt") == 0 ? 4 : 5;
 	eval_expr(r, &a->u.items[0], &x, &loc);
 	eval_expr(r, &a->u.items[1], &y, &loc);
@@ -476,11 +483,11 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 		return TRI_UNKNOWN;
 	}
 	if (x.k == V_BOOL || y.k == V_BOOL) {
-		if (x.k != y.k || which > 1) {
+		if (x.k != y.k || op_index > 1) {
 			ann_buf_release(&loc);
 			return TRI_UNKNOWN;
 		}
-		ok = which == 0 ? x.b == y.b : x.b != y.b;
+		ok = op_index == 0 ? x.b == y.b : x.b != y.b;
 	} else if (to_number(&x) && to_number(&y)) {
 		struct rdec xlo, xhi;
 
@@ -490,7 +497,7 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 			ann_buf_release(&loc);
 			return TRI_UNKNOWN;
 		}
-		switch (which) {
+		switch (op_index) {
 		case 0: ok = rdec_cmp(&xlo, &y.hi) <= 0 && rdec_cmp(&y.lo, &xhi) <= 0; break;
 		case 1: ok = !(rdec_cmp(&xlo, &y.hi) <= 0 && rdec_cmp(&y.lo, &xhi) <= 0); break;
 		case 2: ok = rdec_cmp(&xlo, &y.hi) < 0; break;
@@ -503,9 +510,15 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 	    ann_norm_date(y.s, y.n, ANN_DATE_DMY, dy) == 1 && strlen(dy) == 10) {
 		dates = 1;
 		cmp = strcmp(dx, dy);
-		ok = which == 0 ? cmp == 0 : which == 1 ? cmp != 0 : which == 2 ? cmp < 0 :
-		    which == 3 ? cmp <= 0 : which == 4 ? cmp > 0 : cmp >= 0;
-	} else if (x.k == V_STR && y.k == V_STR && which <= 1) {
+		switch (op_index) {
+		case 0: ok = cmp == 0; break;
+		case 1: ok = cmp != 0; break;
+		case 2: ok = cmp < 0; break;
+		case 3: ok = cmp <= 0; break;
+		case 4: ok = cmp > 0; break;
+		default: ok = cmp >= 0; break;
+		}
+	} else if (x.k == V_STR && y.k == V_STR && op_index <= 1) {
 		struct ann_buf nx = ANN_BUF_INIT, ny = ANN_BUF_INIT;
 		unsigned flags = ANN_NORM_NFKC | ANN_NORM_SPACE;
 
@@ -513,7 +526,7 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 		cmp = nx.len != ny.len || memcmp(nx.data, ny.data, nx.len) != 0;
 		ann_buf_release(&nx);
 		ann_buf_release(&ny);
-		ok = which == 0 ? cmp == 0 : cmp != 0;
+		ok = op_index == 0 ? cmp == 0 : cmp != 0;
 	} else {
 		ann_buf_release(&loc);
 		return TRI_UNKNOWN;
@@ -528,7 +541,7 @@ eval_compare(struct ann_rules *r, const struct ann_jsonv *c)
 		nomem_if(r, ann_buf_adds(&r->msg, " is "));
 		render_val(r, &x, &r->msg);
 		nomem_if(r, ann_buf_addf(&r->msg, ", expected %s ",
-		    dates ? date_words[which] : num_words[which]));
+		    dates ? date_words[op_index] : num_words[op_index]));
 		render_expr(r, &a->u.items[1], &r->msg);
 		if (a->u.items[1].type == ANN_JSON_OBJECT || is_ref(&a->u.items[1])) {
 			nomem_if(r, ann_buf_adds(&r->msg, " = "));
@@ -651,7 +664,9 @@ rules_eval_cond(struct ann_rules *r, const struct ann_jsonv *c)
 		ann_buf_truncate(&r->loc, loc_mark);
 		if (t == TRI_TRUE && r->msg.len == 0)
 			nomem_if(r, ann_buf_adds(&r->msg, "the condition under \"not\" holds"));
-		return t == TRI_UNKNOWN ? TRI_UNKNOWN : t == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
+		if (t == TRI_UNKNOWN)
+			return TRI_UNKNOWN;
+		return t == TRI_TRUE ? TRI_FALSE : TRI_TRUE;
 	}
 	if (strcmp(op, "exists") == 0) {
 		struct ann_buf path = ANN_BUF_INIT;

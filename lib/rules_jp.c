@@ -2,13 +2,15 @@
  * Japanese qualified-invoice registration numbers (適格請求書発行事業者の
  * 登録番号): "T" and 13 digits.
  *
- * For a corporation the 13 digits are its corporate number (法人番号),
- * whose first digit is a check digit over the other 12 (the base number):
- * with P(n) the n-th base digit counted from the right and Q(n) 1 for odd
- * n and 2 for even n, the check digit is 9 - (sum of P(n) * Q(n)) mod 9,
- * so it is 1 to 9. Sources: the National Tax Agency's corporate number
- * FAQ (houjin-bangou.nta.go.jp, "法人番号とはどのような番号ですか") and the
- * Ministry of Finance ordinance 法人番号の指定等に関する省令, article 2.
+ * For a corporation the 13 digits are its corporate number (法人番号). Its
+ * first digit is a check digit over the other 12, the base number. With
+ * P(n) the n-th base digit counted from the right and Q(n) 1 for odd n and
+ * 2 for even n, the check digit is 9 - (sum of P(n) * Q(n)) mod 9, so it
+ * is 1 to 9. The National Tax Agency's corporate number FAQ
+ * (houjin-bangou.nta.go.jp, "法人番号とはどのような番号ですか") says the
+ * check digit is computed by a Ministry of Finance ordinance; the formula
+ * is article 2 of 法人番号の指定等に関する省令, read here as quoted on
+ * secondary pages and checked against their worked example 7123456789012.
  *
  * For sole proprietors and other businesses without a corporate number
  * the National Tax Agency's publication site (invoice-kohyo.nta.go.jp,

@@ -16,7 +16,7 @@ struct ann_validate_checks {
 	struct ann_finding_list findings;
 	struct ann_jsonv_doc doc;
 	struct ann_buf spans;
-	int have_spans;           /* spans holds this record's "spans" member */
+	int have_spans;           /* spans contains this record's "spans" member */
 	struct ann_buf seg;
 };
 

@@ -181,7 +181,11 @@ naive_distance(const char *const *s, size_t n, const char *const *v, size_t vn)
 			unsigned sub = prev[i - 1] + (strcmp(v[i - 1], s[j - 1]) != 0);
 			unsigned up = cur[i - 1] + 1, left = prev[i] + 1;
 
-			cur[i] = sub < up ? (sub < left ? sub : left) : (up < left ? up : left);
+			cur[i] = sub;
+			if (up < cur[i])
+				cur[i] = up;
+			if (left < cur[i])
+				cur[i] = left;
 		}
 		if (cur[vn] < best)
 			best = cur[vn];

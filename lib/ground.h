@@ -99,7 +99,9 @@ int ann_ground_find_number(struct ann_ground *g, const char *literal, size_t n,
 
 /*
  * Fills *m with the source text nearest to s[0..n) by edit distance
- * (unit costs, digits included); how is NONE when the source is empty.
+ * (unit costs, digits included) that respects number and word
+ * boundaries; how is NONE when no text is within edits to half of the
+ * value's first 64 code points.
  */
 int ann_ground_nearest(struct ann_ground *g, const char *s, size_t n,
     struct ann_ground_match *m, struct ann_error *e);

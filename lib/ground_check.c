@@ -148,6 +148,8 @@ add_ungrounded(struct ann_ground *g, struct ann_finding_list *findings, const ch
 		if (rc == ANN_OK)
 			rc = ann_buf_addf(&msg, " (%u edit%s, characters %zu-%zu)", near.edits,
 			    near.edits == 1 ? "" : "s", near.start, near.end);
+	} else if (rc == ANN_OK) {
+		rc = ann_buf_adds(&msg, "; no similar text found");
 	}
 	if (rc == ANN_OK)
 		rc = ann_finding_add(findings, pointer, ANN_GROUND_KEYWORD, "%s", msg.data);

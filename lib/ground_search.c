@@ -220,10 +220,10 @@ find_fuzzy(struct ann_ground *g, unsigned k, int digits_fixed, int check_boundar
 		 * that lets Ukkonen's cut-off stop at last + 1.
 		 */
 		for (i = 1; i <= vn && (i <= top || cost[i - 1] <= k); i++) {
-			unsigned up = cost[i - 1] +
-			    (is_joiner(v, vn, i - 1) ? 0 : cost_indel(v[i - 1], forbidden));
-			unsigned left = cost[i] +
-			    (is_joiner(s, n, j - 1) ? 0 : cost_indel(s[j - 1], forbidden));
+			unsigned up = cost[i - 1] + (v[i - 1] == '-' && is_joiner(v, vn, i - 1) ? 0 :
+			    cost_indel(v[i - 1], forbidden));
+			unsigned left = cost[i] + (s[j - 1] == '-' && is_joiner(s, n, j - 1) ? 0 :
+			    cost_indel(s[j - 1], forbidden));
 			unsigned sub = diag + cost_sub(v[i - 1], s[j - 1], forbidden);
 			unsigned c = sub, f = diag_from;
 			unsigned old = cost[i], old_from = from[i];
@@ -327,23 +327,33 @@ ann_ground_find_number(struct ann_ground *g, const char *literal, size_t n,
 /* Values longer than this are cut for the nearest-text search, to bound its cost. */
 #define NEAREST_MAX_CP 64
 
+/*
+ * The budget grows from 1 edit, so near misses cost little; text needing
+ * edits to more than half of the value is not reported as near, which
+ * also bounds the cost for an invented value to about O(length / 2)
+ * rows per source code point.
+ */
 int
 ann_ground_nearest(struct ann_ground *g, const char *s, size_t n,
     struct ann_ground_match *m, struct ann_error *e)
 {
-	unsigned k;
-	int rc;
+	unsigned k, cap;
+	int rc = 0;
 
 	memset(m, 0, sizeof *m);
 	if (normalise_value(g, s, n))
 		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory");
 	if (g->val.n > NEAREST_MAX_CP)
 		g->val.n = NEAREST_MAX_CP;
-	/* Text that respects word and number boundaries first: "80.90" rather than "80.9". */
-	k = (unsigned)g->val.n;
-	rc = find_fuzzy(g, k, 0, 1, m);
-	if (rc == 0)
-		rc = find_fuzzy(g, k, 0, 0, m);
+	cap = (unsigned)(g->val.n + 1) / 2;
+	k = 1;
+	while (k <= cap) {
+		/* "80.90" rather than "80.9": only text that respects boundaries */
+		rc = find_fuzzy(g, k, 0, 1, m);
+		if (rc != 0 || k == cap)
+			break;
+		k = k * 2 < cap ? k * 2 : cap;
+	}
 	if (rc < 0)
 		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory");
 	return ANN_OK;

@@ -196,3 +196,13 @@ SROIE_NOT_IN_OCR=(
 	assert all(n >= 110 for n in kinds.values()) and len(kinds) == 4, kinds
 	EOF2
 }
+
+@test "the shipped receipt rules accept cash rounding and catch a wrong total" {
+	printf '%s\n' '{"id":"ok","output":{"total":"80.90","subtotal":"80.91","tax":"0.00","rounding":"-0.01","cash":"100.00","change":"19.10"}}' \
+	    '{"id":"bad","output":{"total":"80.90","subtotal":"80.91","tax":"0.00","rounding":"-0.01","cash":"100.00","change":"19.20"}}' \
+	    '{"id":"labels-only","output":{"company":"YONGFATT ENTERPRISE","date":"25/12/2018","total":"80.90"}}' >in.jsonl
+	run -1 --separate-stderr ann-validate -s any.schema.json --rules "$ANN_TOP/share/rules/receipt.json" <in.jsonl
+	[[ "${lines[0]}" == *'"validation":{"valid":true,"errors":[]}'* ]]
+	[[ "${lines[1]}" == *'{"instanceLocation":"/change","keywordLocation":"/x-ann-rules/change","error":"rule change (the cash paid less the total is the change): /change is 19.2, expected equal to /cash - /total = 19.1 within 0.01"}'* ]]
+	[[ "${lines[2]}" == *'"validation":{"valid":true,"errors":[]}'* ]]
+}

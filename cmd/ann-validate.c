@@ -196,7 +196,7 @@ main(int argc, char **argv)
 	if (o.schema_path == NULL)
 		return ann_cli_usage_error("missing --schema: name the JSON Schema to validate against");
 	if (o.ground.n_derived > 0 && o.ground.source == NULL)
-		return ann_cli_usage_error("--derived needs --ground");
+		return ann_cli_usage_error("--derived needs --ground: name the source text with --ground");
 	if (o.rejects_path && o.route != ANN_VALIDATE_ALL)
 		return ann_cli_usage_error("--rejects cannot be combined with --valid-only or --invalid-only");
 	if (argc - optind > 1)

@@ -50,7 +50,7 @@ static const char usage_text[] =
     "  -u, --unbuffered           write each record as soon as it is ready\n"
     "      --valid-only           write only valid records (and records that\n"
     "                             could not be validated)\n"
-    "  -v, --verbose              print progress\n"
+    "  -v, --verbose              print the first error of each invalid record\n"
     "      --version              print the version and exit\n"
     "\n"
     "Example:\n"

@@ -820,6 +820,7 @@ ann_schema_compile_file(struct ann_schema **out, const char *path,
 	struct ann_buf text = ANN_BUF_INIT;
 	struct ann_buf uri = ANN_BUF_INIT;
 	char *abs = NULL;
+	const char *p;
 	char chunk[65536];
 	FILE *f = NULL;
 	size_t got;
@@ -847,7 +848,19 @@ ann_schema_compile_file(struct ann_schema **out, const char *path,
 		rc = ann_error_set(e, ANN_ERR_IO, "resolve schema path \"%s\": %s", path, strerror(errno));
 		goto done;
 	}
-	if (ann_buf_adds(&uri, "file://") || ann_buf_adds(&uri, abs)) {
+	/* Percent-encode the path, so '#', '%' or a space in a file name is
+	 * not read as URI syntax; loading decodes it again. */
+	rc = ann_buf_adds(&uri, "file://");
+	for (p = abs; rc == ANN_OK && *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    strchr("/-._~", ch))
+			rc = ann_buf_addc(&uri, (char)ch);
+		else
+			rc = ann_buf_addf(&uri, "%%%02X", ch);
+	}
+	if (rc) {
 		rc = ann_error_set(e, ANN_ERR_NOMEM, "read schema \"%s\": out of memory", path);
 		goto done;
 	}

@@ -373,8 +373,18 @@ check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_re
 	if (v->checks && (rc = ann_validate_checks_write(v->checks, ed, e)) != ANN_OK)
 		return rc;
 	*out = valid ? VALID : INVALID;
-	if (!v->result.valid)
+	if (!v->result.valid) {
 		count_failures(v);
+		if (v->result.n_errors > 0 && ann_log_enabled(ANN_LOG_INFO)) {
+			/* The id is quoted as JSON so control characters cannot
+			 * break the log line. */
+			ann_buf_reset(&v->reason);
+			ann_buf_add_json_string(&v->reason, rec->id.data, rec->id.len);
+			ann_log(ANN_LOG_INFO, "line %zu: record %s is invalid: %s: %s", rec->line_no,
+			    v->reason.data, v->result.errors[0].instance_location,
+			    v->result.errors[0].message);
+		}
+	}
 	return ANN_OK;
 }
 

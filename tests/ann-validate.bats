@@ -184,3 +184,10 @@ setup() {
 	run -3 --separate-stderr sh -c 'ann-validate -s amount.schema.json <in.jsonl >/dev/full'
 	[[ "$stderr" == *"ann-validate: "*"write"* ]]
 }
+
+@test "verbose names each invalid record with its first error" {
+	printf '%s\n' '{"id":"a","output":{"total":1}}' '{"id":"b\nc","output":{"total":"x"}}' >in.jsonl
+	run -1 --separate-stderr ann-validate -v -s amount.schema.json <in.jsonl
+	[[ "$stderr" == *'line 2: record "b\nc" is invalid: /total: must be a number, got string "x"'* ]]
+	[[ "$stderr" != *'record "a"'* ]]
+}

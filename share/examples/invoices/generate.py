@@ -12,6 +12,8 @@ Standard library only. The PDF writer at the end of this file writes the
 text lines with a standard Japanese CID font that is named, not embedded.
 """
 
+import calendar
+import datetime
 import json
 import os
 import random
@@ -114,8 +116,9 @@ BANKS = [
     ("しろがね銀行", ["丸の内支店", "三宮支店", "那覇支店"]),
 ]
 
-# Catalogue per industry: description, unit, candidate unit prices (yen,
-# before tax), candidate quantities, tax rate. Rate 8 is the reduced rate
+# Catalogue per industry: description, unit, candidate unit prices in yen
+# (tax-inclusive on the invoices that show tax-inclusive prices), candidate
+# quantities, tax rate. Rate 8 is the reduced rate
 # for food and drink other than alcohol and eating in, and for newspapers.
 CATALOG = {
     "food": [
@@ -341,13 +344,11 @@ class Style:
 # --- the invoices ----------------------------------------------------------------
 
 def add_days(iso, days):
-    import datetime
     d = datetime.date.fromisoformat(iso) + datetime.timedelta(days=days)
     return d.isoformat()
 
 
 def month_end(year, month):
-    import calendar
     return "%04d-%02d-%02d" % (year, month, calendar.monthrange(year, month)[1])
 
 
@@ -374,8 +375,10 @@ def make_items(rng, industry, year, month, dated):
 
 
 def build_invoice(rng, n, issuer, recipient, plan):
-    """Return the invoice's facts (the label) and the inputs the layouts need."""
-    name, kana, postal, address, phone, industry, registered = issuer
+    # issuer is an index into ISSUERS: its registration number and bank
+    # account depend on it alone, so two invoices of one company agree.
+    """Return the label: the facts the invoice's text will show."""
+    name, kana, postal, address, phone, industry, registered = ISSUERS[issuer]
     year, month = plan["year"], plan["month"]
     issue = month_end(year, month)
     due = plan.get("due", "next_month_end")
@@ -393,13 +396,13 @@ def build_invoice(rng, n, issuer, recipient, plan):
 
     bank = None
     if plan.get("bank", True):
-        bank_name, branches = BANKS[n % len(BANKS)]
-        bank = {"bank_name": bank_name, "branch_name": branches[n % len(branches)],
-                "account_type": "当座" if n % 5 == 3 else "普通",
-                "account_number": "%07d" % rng.randint(1000000, 9999999),
+        bank_name, branches = BANKS[issuer % len(BANKS)]
+        bank = {"bank_name": bank_name, "branch_name": branches[issuer % len(branches)],
+                "account_type": "当座" if issuer % 5 == 3 else "普通",
+                "account_number": "%07d" % (1000003 + 7919 * 1009 * (issuer + 1) % 8999999),
                 "account_holder": kana}
 
-    reg = ("T" + fictional_corporate_number(n + 11)) if registered else None
+    reg = ("T" + fictional_corporate_number(issuer + 11)) if registered else None
     number_format = plan.get("number_format", "INV-{y}{m:02d}-{k:04d}")
     label = {
         "document_title": plan.get("title", "請求書"),
@@ -432,7 +435,8 @@ def build_invoice(rng, n, issuer, recipient, plan):
 
 # --- layouts: each turns a label into the document's text lines -------------------
 
-def header_block_ja(label, st, sep="："):
+def header_block_ja(label, st, reg_hyphens=False):
+    sep = "："
     iss = label["issuer"]
     lines = [iss["name"]]
     if iss["postal_code"]:
@@ -441,7 +445,7 @@ def header_block_ja(label, st, sep="："):
     lines.append("TEL" + sep + st.z(iss["phone"]) if st.fullwidth else "TEL " + iss["phone"])
     if iss["registration_number"]:
         reg = iss["registration_number"]
-        if label.get("_reg_hyphens"):
+        if reg_hyphens:
             reg = "%s%s-%s-%s-%s" % (reg[0], reg[1], reg[2:6], reg[6:10], reg[10:14])
         lines.append("登録番号" + sep + st.z(reg))
     return lines
@@ -549,7 +553,7 @@ def layout_table(label, st, opts):
     if label["due_date"]:
         L.append("お支払期限：" + st.date(label["due_date"]))
     L.append("")
-    for line in header_block_ja(label, st):
+    for line in header_block_ja(label, st, opts.get("reg_hyphens", False)):
         L.append(pad("", 52) + line)
     L.append("")
     rule = "-" * 85
@@ -585,7 +589,7 @@ def layout_cells(label, st, opts):
     if label["subject"]:
         L.append("件名 " + label["subject"])
     L.append("")
-    L += header_block_ja(label, st)
+    L += header_block_ja(label, st, opts.get("reg_hyphens", False))
     L.append("")
     L.append("ご請求金額")
     L.append(money(label["total"]))
@@ -640,7 +644,7 @@ def layout_simple(label, st, opts):
         L.append("〒" + st.z(label["recipient"]["postal_code"]) + " " + label["recipient"]["address"])
     L.append(pad("", 50) + "No. " + st.z(label["invoice_number"]))
     L.append("")
-    for line in header_block_ja(label, st):
+    for line in header_block_ja(label, st, opts.get("reg_hyphens", False)):
         L.append(pad("", 50) + line)
     L.append("")
     if label["subject"]:
@@ -785,12 +789,10 @@ def make_plans():
             "bank": k != 7,
             "subject": k % 7 != 4,
             "title": "適格請求書" if (registered and k % 9 == 2) else "請求書",
-            "number_format": ["INV-{y}{m:02d}-{k:04d}", "{y}-{m:02d}{k:03d}", "No.{k:06d}",
+            "number_format": ["INV-{y}{m:02d}-{k:04d}", "{y}-{m:02d}{k:03d}", "{k:06d}",
                               "R{m:02d}-{k}", "SK{y}{m:02d}{n:02d}"][k % 5],
             "reg_hyphens": k % 6 == 4,
         }
-        if plan["number_format"].startswith("No."):
-            plan["number_format"] = "{k:06d}"
         plans.append(plan)
     # Two English invoices from Japanese companies to foreign-affiliated clients.
     plans.append({"id": "inv-en-01", "issuer": 6, "recipient": 3, "layout": "english",
@@ -864,16 +866,14 @@ def generate(out_dir):
     rng = random.Random(SEED)
     documents, labels = [], []
     for n, plan in enumerate(make_plans()):
-        issuer = ISSUERS[plan["issuer"]]
         recipient = RECIPIENTS[plan["recipient"]]
-        label = build_invoice(rng, n, issuer, recipient, plan)
+        label = build_invoice(rng, n, plan["issuer"], recipient, plan)
         if plan["layout"] == "english":
             englishify(label, plan)
-        label["_reg_hyphens"] = plan.get("reg_hyphens", False)
         opts = {"with_date": plan.get("dated", False), "show_zero": plan.get("show_zero", False),
-                "compact_bank": plan.get("compact_bank", True)}
+                "compact_bank": plan.get("compact_bank", True),
+                "reg_hyphens": plan.get("reg_hyphens", False)}
         lines = LAYOUTS[plan["layout"]](label, plan["style"], opts)
-        del label["_reg_hyphens"]
         text = "\n".join(line.rstrip() for line in lines) + "\n"
 
         name = plan["id"]

@@ -288,7 +288,7 @@ def width(s):
     These are the widths the PDF writer gives the glyphs (500 and 1000
     units), so text padded with this function lines up in the PDF. ¥ counts
     two although a terminal shows it in one, because substitute fonts draw
-    it full width (IPAGothic under poppler 22 does).
+    it full width (IPAGothic under poppler 22.12 does).
     """
     return sum(1 if " " <= c <= "~" else 2 for c in s)
 
@@ -307,7 +307,7 @@ def qty_text(q):
 
 
 class Style:
-    """How one document writes dates, money and digits."""
+    """Date, money and digit conventions of one document."""
 
     def __init__(self, dates, yen, fullwidth=False):
         self.dates = dates          # reiwa, kanji, slash, english
@@ -535,10 +535,11 @@ def notes_lines_ja(label):
 
 
 def layout_table(label, st, opts):
-    """A printed invoice as OCR keeps it: aligned columns, header at the right."""
+    """Write a printed invoice as OCR keeps it: aligned columns, issuer at the right."""
     L = []
     L.append(" " * 36 + label["document_title"])
     L.append("")
+
     L.append(pad("", 52) + "請求書番号：" + st.z(label["invoice_number"]))
     L.append(pad("", 52) + "発行日：" + st.date(label["issue_date"]))
     L.append("")
@@ -556,6 +557,7 @@ def layout_table(label, st, opts):
     for line in header_block_ja(label, st, opts.get("reg_hyphens", False)):
         L.append(pad("", 52) + line)
     L.append("")
+
     rule = "-" * 85
     L.append(rule)
     L += item_rows_table(label, st, opts.get("with_date", False), "※")
@@ -563,6 +565,7 @@ def layout_table(label, st, opts):
     for line in summary_lines_ja(label, st, opts.get("show_zero", False)):
         L.append(pad("", 35) + line)
     L.append("")
+
     if any(it["reduced_rate"] for it in label["line_items"]):
         L.append("※印は軽減税率（8%）対象品目です。")
     if label["amounts_include_tax"]:
@@ -579,7 +582,7 @@ def layout_table(label, st, opts):
 
 
 def layout_cells(label, st, opts):
-    """OCR that broke the table apart: one cell per line, in reading order."""
+    """Write the invoice as OCR that broke the table apart: one cell per line."""
     def money(n):
         return st.z(st.money(n))
 
@@ -634,9 +637,9 @@ def layout_cells(label, st, opts):
 
 
 def layout_simple(label, st, opts):
-    """A short invoice from a small business that is not a registered issuer."""
-    assert not label["amounts_include_tax"] and label["taxable_amount_8"] is None, \
-        "the simple layout writes one tax-exclusive 10% sum only"
+    """Write a short invoice from a small business that is not a registered issuer."""
+    assert not label["amounts_include_tax"], "the simple layout writes tax-exclusive sums only"
+    assert label["taxable_amount_8"] is None, "the simple layout writes one 10% sum only"
     L = ["【 " + label["document_title"] + " 】", ""]
     L.append(pad(label["recipient"]["name"] + " " + label["recipient"]["honorific"], 50)
              + st.date(label["issue_date"]))
@@ -651,6 +654,7 @@ def layout_simple(label, st, opts):
         L.append("件名：" + label["subject"])
     L.append("合計金額　" + st.money(label["total"]) + "（税込）")
     L.append("")
+
     L.append(pad("内容", 44) + pad("数量", 10, "right") + pad("単価", 10, "right") + pad("金額", 12, "right"))
     for it in label["line_items"]:
         L.append(pad(it["description"], 44) + pad(qty_text(it["quantity"]) + it["unit"], 10, "right")
@@ -660,6 +664,7 @@ def layout_simple(label, st, opts):
     L.append(pad("", 44) + pad("消費税(10%)", 10) + pad(st.money(label["tax_total"]), 22, "right"))
     L.append(pad("", 44) + pad("合計", 10) + pad(st.money(label["total"]), 22, "right"))
     L.append("")
+
     if label["due_date"]:
         L.append("お支払期限　" + st.date(label["due_date"]))
     L += rounding_line_ja(label)
@@ -688,6 +693,7 @@ def layout_english(label, st, opts):
     if label["subject"]:
         L.append("Subject: " + label["subject"])
         L.append("")
+
     L.append(pad("Description", 40) + pad("Qty", 8, "right") + pad("Unit", 8, "right")
              + pad("Unit price", 14, "right") + pad("Amount", 14, "right"))
     L.append("-" * 84)
@@ -696,6 +702,7 @@ def layout_english(label, st, opts):
         L.append(pad(desc, 40) + pad(qty_text(it["quantity"]), 8, "right") + pad(it["unit"], 8, "right")
                  + pad(comma(it["unit_price"]), 14, "right") + pad(comma(it["amount"]), 14, "right"))
     L.append("-" * 84)
+
     L.append(pad("", 44) + pad("Subtotal", 20) + pad(st.money(label["subtotal"]), 20, "right"))
     for rate in (10, 8):
         if label["taxable_amount_%d" % rate] is None:
@@ -707,6 +714,7 @@ def layout_english(label, st, opts):
     L.append(pad("", 44) + pad("Total tax", 20) + pad(st.money(label["tax_total"]), 20, "right"))
     L.append(pad("", 44) + pad("TOTAL DUE", 20) + pad(st.money(label["total"]), 20, "right"))
     L.append("")
+
     if any(it["reduced_rate"] for it in label["line_items"]):
         L.append("* Reduced tax rate (8%) item.")
     if label["tax_rounding"]:
@@ -737,10 +745,10 @@ LAYOUTS = {"table": layout_table, "cells": layout_cells, "simple": layout_simple
 
 # --- the plan: one entry per document --------------------------------------------
 #
-# Each entry picks an issuer, a recipient, a layout and the style choices
-# that make the set varied: era or western dates, ¥ ￥ or 円, full-width
-# digits, dated lines, tax-inclusive prices, the stated rounding, and
-# whether the invoice is a qualified one.
+# Each entry picks an issuer, a recipient, a layout and style choices. The
+# choices vary the set: era or western dates, ¥ ￥ or 円, full-width digits,
+# dated lines, tax-inclusive prices, the stated rounding, and whether the
+# invoice is a qualified one.
 
 NOTES = [
     "振込手数料は貴社にてご負担くださいますようお願いいたします。",
@@ -769,6 +777,7 @@ def make_plans():
             layout = "simple"
         elif inclusive:
             layout = "table"
+
         plan = {
             "id": "inv-ja-%02d" % (k + 1),
             "issuer": issuer,
@@ -794,6 +803,7 @@ def make_plans():
             "reg_hyphens": k % 6 == 4,
         }
         plans.append(plan)
+
     # Two English invoices from Japanese companies to foreign-affiliated clients.
     plans.append({"id": "inv-en-01", "issuer": 6, "recipient": 3, "layout": "english",
                   "style": Style("english", "english"), "year": 2024, "month": 11,
@@ -896,15 +906,15 @@ def generate(out_dir):
 # --- a small PDF writer -----------------------------------------------------------
 #
 # The font is a Type0 font over the CIDFont KozMinPr6N-Regular
-# (Adobe-Japan1), named but not embedded, so a reader substitutes an
-# installed Japanese font; that keeps each file a few kilobytes. The
+# (Adobe-Japan1). It is named but not embedded, so a reader substitutes an
+# installed Japanese font, and each file stays a few kilobytes. The
 # encoding is the predefined CMap UniJIS-UCS2-HW-H: text strings are UTF-16BE
 # (UCS-2, so characters beyond U+FFFF cannot be written), and unlike
 # UniJIS-UCS2-H it maps ASCII to the half-width CIDs 231 to 325, whose width
 # is 500. Every other glyph used here gets 1000, ¥ (CID 291) included, for
 # the reason given at width(). Those are the widths width() counts in.
 # A /ToUnicode CMap maps each code back to itself, because a string code
-# here is the character's UTF-16BE value; without it poppler 22 extracts the
+# here is the character's UTF-16BE value; without it poppler 22.12 extracts the
 # half-width hyphen as U+2011 and the space as U+00A0.
 
 PAGE_W, PAGE_H = 595, 842          # A4 in points

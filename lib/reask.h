@@ -69,7 +69,7 @@ struct ann_reask_stats {
 	size_t repeated;       /* of those, stopped on repeated errors */
 	size_t budget_stops;   /* of those, stopped by the budget */
 	size_t failed_records; /* written invalid or with an error, for the exit status */
-	double cost_added;     /* cost_usd the child's answers reported */
+	double cost_added;     /* sum of cost_usd in the records the child returned */
 	int child_status;      /* wait status of the child, -1 while unknown */
 	int child_failed;      /* 1 when the child ended before answering everything */
 	int broken_pipe;

@@ -185,3 +185,18 @@ print(n)
 	done
 	[ "$(ls out | wc -l)" -eq "$(ls "$EXAMPLES" | grep -vc '^generate.py$')" ]
 }
+
+@test "ann-eval reads labels.jsonl as reference" {
+	broken_copy 'if rec["id"] == "inv-ja-05": label["total"] += 1'
+	run --separate-stderr ann-eval --json "$EXAMPLES/labels.jsonl" set/labels.jsonl
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" >summary.json
+	run python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+print(s["overall"]["documents"], s["overall"]["documents_exact"], s["fields"]["/total"]["wrong"])
+' summary.json
+	local n
+	n=$(grep -c . "$EXAMPLES/labels.jsonl")
+	[ "$output" = "$n $((n - 1)) 1" ]
+}

@@ -206,3 +206,10 @@ SROIE_NOT_IN_OCR=(
 	[[ "${lines[1]}" == *'{"instanceLocation":"/change","keywordLocation":"/x-ann-rules/change","error":"rule change (the cash paid less the total is the change): /change is 19.2, expected equal to /cash - /total = 19.1 within 0.01"}'* ]]
 	[[ "${lines[2]}" == *'"validation":{"valid":true,"errors":[]}'* ]]
 }
+
+@test "the shipped invoice rules accept every example invoice's label" {
+	run -0 --separate-stderr ann-validate -s "$ANN_TOP/schemas/invoice.schema.json" \
+	    --rules "$ANN_TOP/share/rules/invoice.json" "$ANN_TOP/share/examples/invoices/labels.jsonl"
+	[ "${#lines[@]}" -ge 20 ]
+	[[ "$stderr" == *"records: ${#lines[@]} valid, 0 invalid"* ]]
+}

@@ -200,3 +200,22 @@ print(s["overall"]["documents"], s["overall"]["documents_exact"], s["fields"]["/
 	n=$(grep -c . "$EXAMPLES/labels.jsonl")
 	[ "$output" = "$n $((n - 1)) 1" ]
 }
+
+@test "labels are grounded in their text and pass the rules" {
+	python3 -c '
+import json, sys
+docs = {}
+for line in open(sys.argv[1] + "/documents.jsonl", encoding="utf-8"):
+    rec = json.loads(line)
+    docs[rec["id"]] = rec
+for line in open(sys.argv[1] + "/labels.jsonl", encoding="utf-8"):
+    rec = json.loads(line)
+    doc = docs[rec["id"]]
+    doc["output"] = rec["output"]
+    print(json.dumps(doc, ensure_ascii=False))
+' "$EXAMPLES" >joined.jsonl
+	run --separate-stderr ann-validate -s "$SCHEMA" --ground /text \
+	    --rules "$ANN_TOP/share/rules/invoice.json" joined.jsonl
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "ann-validate: 26 records: 26 valid, 0 invalid, 0 not validated" ]
+}

@@ -872,6 +872,20 @@ def englishify(label, plan):
         label["bank_account"]["branch_name"] = ENGLISH_BRANCHES[label["bank_account"]["branch_name"]]
 
 
+def drop_unprinted(label, layout, opts, text):
+    """Clear label values the rendered invoice does not show.
+
+    A reference label may only hold what a reader can find on the page, so
+    line dates outside the dated table layout, and payment terms the layout
+    left out, become null.
+    """
+    if not (layout == "table" and opts["with_date"]):
+        for item in label["line_items"]:
+            item["date"] = None
+    if label["payment_terms"] and label["payment_terms"] not in text:
+        label["payment_terms"] = None
+
+
 def generate(out_dir):
     rng = random.Random(SEED)
     documents, labels = [], []
@@ -885,6 +899,7 @@ def generate(out_dir):
                 "reg_hyphens": plan.get("reg_hyphens", False)}
         lines = LAYOUTS[plan["layout"]](label, plan["style"], opts)
         text = "\n".join(line.rstrip() for line in lines) + "\n"
+        drop_unprinted(label, plan["layout"], opts, text)
 
         name = plan["id"]
         with open(os.path.join(out_dir, name + ".txt"), "w", encoding="utf-8", newline="\n") as f:

@@ -441,12 +441,18 @@ static void
 set_reset(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci;
-	struct linger lg = { 1, 0 };
+	struct sockaddr unspec;
 
-	/* SO_LINGER with a zero timeout makes close() send a reset, not a FIN. */
+	/* libmicrohttpd shuts a connection down with a FIN before closing it,
+	 * which a client sees as an empty reply. Connecting a TCP socket to
+	 * AF_UNSPEC disconnects it at once with a reset (Linux tcp_disconnect),
+	 * which is what a dropped connection looks like to the client. */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci != NULL)
-		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	if (ci == NULL)
+		return;
+	memset(&unspec, 0, sizeof unspec);
+	unspec.sa_family = AF_UNSPEC;
+	connect(ci->connect_fd, &unspec, sizeof unspec);
 }
 
 static enum outcome

@@ -52,7 +52,7 @@ struct request {
 	int too_large;
 };
 
-/* What to do with the connection once a request is handled. */
+/* The connection handling that follows a request. */
 enum outcome {
 	OUTCOME_RESPOND,
 	OUTCOME_RESET,  /* abort with a TCP reset */
@@ -383,8 +383,12 @@ make_reply(struct ann_mock *m, struct mock_reply *rp, const struct mock_call *c,
 	char *printed;
 	int applied;
 
-	if (c->record_id.len > 0)
+	if (c->record_id.len > 0) {
 		ref = mock_answers_by_id(m->answers, c->record_id.data);
+		if (ref == NULL && m->answers != NULL)
+			ann_log(ANN_LOG_INFO, "record %.100s is not in the answers file; matching by text",
+			    c->record_id.data);
+	}
 	if (ref == NULL && c->user_text.len > 0)
 		ref = mock_answers_by_text(m->answers, c->user_text.data);
 	/* Synthesis depends on the key, not the call number: a record's correct
@@ -575,6 +579,7 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	    mock_wire_success(resp, &c, &rp, d.latency_ms, request_id) < 0) {
 		ann_buf_reset(&resp->body);
 		resp->nheaders = 0;
+		ann_log(ANN_LOG_ERROR, "record %s: out of memory building the answer", key);
 		mock_error_set(&err, MOCK_E_INTERNAL, "out of memory building the answer");
 		out = fail(m, resp, api, &err, request_id);
 		goto done;

@@ -126,7 +126,7 @@ lookup_key(void *ctx, const char *access_key_id, struct ann_sigv4_known_key *key
 		return -1;
 	key->secret_access_key = m->o.secret_access_key;
 	key->session_token = is_set(m->o.session_token) ? m->o.session_token : NULL;
-	key->expires = m->o.token_expires;
+	key->expires = key->session_token != NULL ? m->o.token_expires : 0;
 	return 0;
 }
 
@@ -494,7 +494,8 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	struct mock_rng r;
 	enum mock_quota_verdict qv;
 	enum outcome out = OUTCOME_RESPOND;
-	char key[128], request_id[40];
+	char text_key[40], request_id[40];
+	const char *key = "-";
 	uint64_t key_hash, n;
 	int rc = 0;
 
@@ -503,10 +504,16 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	memset(&d, 0, sizeof d);
 	d.fault = MOCK_NO_FAULT;
 	d.mistake = MOCK_NO_MISTAKE;
-	snprintf(key, sizeof key, "-");
 	format_request_id(request_id, m->o.seed, mock_hash64(rq->target.data, rq->target.len),
 	    (uint64_t)time(NULL));
 
+	/* A body cut at the size limit cannot be verified, so it is rejected
+	 * first, with the reason. */
+	if (rq->too_large) {
+		mock_error_set(&err, MOCK_E_VALIDATION, "the request body is larger than %u bytes", MAX_BODY);
+		out = fail(m, resp, api, &err, request_id);
+		goto done;
+	}
 	if (!m->o.no_auth) {
 		if (api == MOCK_API_ANTHROPIC)
 			rc = check_anthropic(m, conn, &err);
@@ -521,11 +528,6 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 			goto done;
 		}
 	}
-	if (rq->too_large) {
-		mock_error_set(&err, MOCK_E_VALIDATION, "the request body is larger than %u bytes", MAX_BODY);
-		out = fail(m, resp, api, &err, request_id);
-		goto done;
-	}
 	if (mock_wire_parse(&c, rq->body.data, rq->body.len, model,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amzn-Bedrock-Request-Metadata"),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Ann-Record-Id"), &err) < 0) {
@@ -533,11 +535,13 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 		goto done;
 	}
 
-	if (c.record_id.len > 0)
-		snprintf(key, sizeof key, "%s", c.record_id.data);
-	else
-		snprintf(key, sizeof key, "text:%016llx",
+	if (c.record_id.len > 0) {
+		key = c.record_id.data;
+	} else {
+		snprintf(text_key, sizeof text_key, "text:%016llx",
 		    (unsigned long long)mock_hash64(c.first_user.data, c.first_user.len));
+		key = text_key;
+	}
 	key_hash = mock_hash64(key, strlen(key));
 	n = mock_stats_call(m->stats, key, api);
 	format_request_id(request_id, m->o.seed, key_hash, n);
@@ -579,7 +583,7 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	    mock_wire_success(resp, &c, &rp, d.latency_ms, request_id) < 0) {
 		ann_buf_reset(&resp->body);
 		resp->nheaders = 0;
-		ann_log(ANN_LOG_ERROR, "record %s: out of memory building the answer", key);
+		ann_log(ANN_LOG_ERROR, "record %.100s: out of memory building the answer", key);
 		mock_error_set(&err, MOCK_E_INTERNAL, "out of memory building the answer");
 		out = fail(m, resp, api, &err, request_id);
 		goto done;
@@ -588,7 +592,7 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	mock_stats_status(m->stats, 200);
 
 done:
-	ann_log(ANN_LOG_INFO, "%s %.200s %d key=%s fault=%s mistake=%s", method, rq->target.data,
+	ann_log(ANN_LOG_INFO, "%s %.200s %d key=%.100s fault=%s mistake=%s", method, rq->target.data,
 	    out == OUTCOME_RESPOND ? resp->status : 0, key, ann_mock_fault_name(d.fault),
 	    ann_mock_mistake_name(d.mistake));
 	mock_reply_release(&rp);

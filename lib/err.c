@@ -90,6 +90,7 @@ ann_err_name(enum ann_err code)
 	case ANN_ERR_CONFIG: return "config";
 	case ANN_ERR_NETWORK: return "network";
 	case ANN_ERR_EOF: return "eof";
+	case ANN_ERR_AGAIN: return "again";
 	}
 	return "unknown";
 }

@@ -23,6 +23,7 @@ enum ann_err {
 	ANN_ERR_CONFIG = -7,    /* settings, credentials or schema unusable */
 	ANN_ERR_NETWORK = -8,   /* connection or protocol failure */
 	ANN_ERR_EOF = -9,       /* end of input, not a failure */
+	ANN_ERR_AGAIN = -10,    /* no input yet on a non-blocking descriptor */
 };
 
 /* Maximum message length, including the terminating NUL. */
@@ -51,7 +52,7 @@ int ann_error_prefix(struct ann_error *e, const char *fmt, ...)
 const char *ann_err_name(enum ann_err code);
 
 /*
- * Exit statuses shared by every command (doc/ann.7 lists them):
+ * Exit statuses shared by every command, as doc/cli.md lists them:
  * 0 every record succeeded; 1 the stream was processed but some records
  * ended with an error; 2 usage error (bad option, unreadable schema or
  * template); 3 system error (I/O, memory, configuration or credentials).

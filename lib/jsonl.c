@@ -1,6 +1,7 @@
 #include "jsonl.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,15 @@ ann_jsonl_reader_release(struct ann_jsonl_reader *r)
 	ann_buf_release(&r->buf);
 }
 
+/* Returns 1 when a read from fd would not block (data, end of file or error). */
+static int
+input_ready(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) != 0;
+}
+
 /* Reads more input after the unconsumed bytes; sets eof at the end. */
 static int
 fill(struct ann_jsonl_reader *r, struct ann_error *e)
@@ -38,9 +48,18 @@ fill(struct ann_jsonl_reader *r, struct ann_error *e)
 	if (rc)
 		return ann_error_set(e, rc, "out of memory reading input");
 
+	if (r->flush_before_wait != NULL && r->flush_before_wait->buf.len > 0 &&
+	    !input_ready(r->fd)) {
+		rc = ann_jsonl_flush(r->flush_before_wait, e);
+		if (rc)
+			return rc;
+	}
+
 	do {
 		got = read(r->fd, r->buf.data + r->buf.len, READ_CHUNK);
 	} while (got < 0 && errno == EINTR);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return ANN_ERR_AGAIN;
 	if (got < 0)
 		return ann_error_set(e, ANN_ERR_IO, "read failed: %s", strerror(errno));
 	if (got == 0)

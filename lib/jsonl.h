@@ -5,7 +5,10 @@
  * from its LF across reads is handled), one UTF-8 byte order mark at the
  * start of the stream skipped (reported through bom_skipped), a last line
  * without newline, blank lines skipped (counted in blank_lines). Memory is
- * bounded by the longest line, not by the stream.
+ * bounded by the longest line, not by the stream. A reader can be tied to
+ * a writer (flush_before_wait): buffered output is written whenever input
+ * runs dry, so a filter in the middle of a pipeline that feeds back into
+ * its own input (ann-retry's child) never sits on finished records.
  *
  * Writer: whole lines only. Each record goes out in one write() loop,
  * never split between buffer flushes, so concurrent writers appending to
@@ -24,6 +27,8 @@
 #define ANN_JSONL_MAX_LINE_DEFAULT ((size_t)256 << 20)
 #define ANN_JSONL_WRITE_BUFFER ((size_t)64 << 10)
 
+struct ann_jsonl_writer;
+
 struct ann_jsonl_reader {
 	int fd;
 	struct ann_buf buf; /* bytes read and not yet consumed, from start */
@@ -35,6 +40,9 @@ struct ann_jsonl_reader {
 	int bom_skipped;    /* 1 once a leading byte order mark was skipped */
 	size_t blank_lines;
 	int skipping;       /* inside an over-long line being discarded */
+	/* When set, its queued lines are written before a read that would
+	 * block, so records reach a slow consumer without waiting for more input. */
+	struct ann_jsonl_writer *flush_before_wait;
 };
 
 void ann_jsonl_reader_init(struct ann_jsonl_reader *r, int fd, size_t max_line);
@@ -43,7 +51,9 @@ void ann_jsonl_reader_release(struct ann_jsonl_reader *r);
 /*
  * Returns the next non-blank line without its line ending in *line and
  * *len (valid until the next call) and its 1-based number in *line_no.
- * Returns ANN_ERR_EOF at the end, ANN_ERR_IO on a read error, and
+ * Returns ANN_ERR_EOF at the end, ANN_ERR_IO on a read error,
+ * ANN_ERR_AGAIN when fd is non-blocking and no whole line has arrived yet
+ * (call again once poll() reports fd readable), and
  * ANN_ERR_TOO_LARGE for a line longer than max_line: that line is consumed
  * and discarded, *line_no names it, *line is NULL and *len 0, and the next
  * call goes on after it.
@@ -61,7 +71,7 @@ struct ann_jsonl_writer {
 void ann_jsonl_writer_init(struct ann_jsonl_writer *w, int fd, int flush_each);
 void ann_jsonl_writer_release(struct ann_jsonl_writer *w);
 
-/* Queues one line (which must end with '\n') and writes as buffering says. */
+/* Queues one line (which must end with '\n'), writing it out at once with flush_each. */
 int ann_jsonl_write(struct ann_jsonl_writer *w, const char *line, size_t len,
     struct ann_error *e);
 int ann_jsonl_flush(struct ann_jsonl_writer *w, struct ann_error *e);

@@ -118,3 +118,27 @@ for k in range(20):
 	jsonl-cat <in.jsonl >out.jsonl
 	cmp in.jsonl out.jsonl
 }
+
+@test "buffered output is flushed when input runs dry" {
+	mkfifo in.fifo
+	jsonl-cat <in.fifo >out.jsonl &
+	local pid=$!
+	exec 7>in.fifo
+	printf '{"id":"1"}\n' >&7
+	local i
+	for i in $(seq 1 50); do
+		[ -s out.jsonl ] && break
+		sleep 0.1
+	done
+	[ "$(cat out.jsonl)" = '{"id":"1"}' ]
+	exec 7>&-
+	wait "$pid"
+}
+
+@test "handler can leave a selected record out" {
+	printf '%s\n' '{"id":"a"}' '{"id":"b"}' '{"id":"c"}' | jsonl-cat --skip b >out.jsonl
+	assert_file_equals out.jsonl <<-'EOF'
+	{"id":"a"}
+	{"id":"c"}
+	EOF
+}

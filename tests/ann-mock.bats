@@ -33,16 +33,24 @@ teardown() {
 
 # Starts ann-mock with the given options; sets MOCK_URL and MOCK_PID.
 start_mock() {
+	local tries=0
+	# The background shell truncates mock.out only when it gets to run, so
+	# a file left by an earlier server in this test must go first.
+	rm -f mock.out mock.err
 	ann-mock --port 0 "$@" >mock.out 2>mock.err 3>&- &
 	MOCK_PID=$!
 	# Up to 10 s: the machines running the suite can be heavily loaded.
-	for _ in $(seq 500); do
-		[ -s mock.out ] && break
+	while [ "$tries" -lt 500 ] && ! grep -q '^http://.*' mock.out 2>/dev/null; do
 		kill -0 "$MOCK_PID" 2>/dev/null || break
 		sleep 0.02
+		tries=$((tries + 1))
 	done
 	MOCK_URL=$(head -n1 mock.out)
-	[[ "$MOCK_URL" == http://127.0.0.1:* ]] || { echo "ann-mock did not start: $(cat mock.err)" >&2; return 1; }
+	if [[ "$MOCK_URL" != http://127.0.0.1:* ]]; then
+		echo "ann-mock did not start after $tries waits (pid $MOCK_PID" \
+		    "$(kill -0 "$MOCK_PID" 2>/dev/null && echo alive || echo gone)): $(cat mock.err)" >&2
+		return 1
+	fi
 }
 
 # Stops the server and waits for it, so its --stats file is complete.

@@ -441,6 +441,20 @@ fault_exception() {
 	[[ "$(json 'd["message"]' <out.json)" == *"us-east-1"* ]]
 }
 
+@test "malformed authorization is IncompleteSignatureException" {
+	start_mock
+	post "$MODEL_PATH/converse" "$converse_json" -H 'Authorization: AWS4-HMAC-SHA256 Credential=AKIDMOCKTEST0001' -H 'X-Amz-Date: 20261204T000000Z'
+	[ "$(cat status)" = 400 ]
+	[ "$(header x-amzn-ErrorType | cut -d: -f1)" = IncompleteSignatureException ]
+}
+
+@test "server clock from ANN_SIGNING_TIME rejects skewed signatures" {
+	ANN_SIGNING_TIME=20200101T000000Z start_mock
+	python3 "$CLIENT" boto converse "$MOCK_URL" >out.json
+	[ "$(json 'd["code"]' <out.json)" = InvalidSignatureException ]
+	[[ "$(json 'd["message"]' <out.json)" == "signature expired: "*"server time 20200101T000000Z" ]]
+}
+
 @test "bedrock bearer token is accepted or rejected" {
 	start_mock
 	post "$MODEL_PATH/converse" "$converse_json" "${bearer[@]}"

@@ -797,8 +797,12 @@ ann_mock_start(struct ann_mock **out, const struct ann_mock_opts *opts, struct a
 		goto fail;
 	}
 	if (opts->answers_path != NULL &&
-	    (rc = mock_answers_load(&m->answers, opts->answers_path, e)) < 0)
+	    (rc = mock_answers_load(&m->answers, opts->answers_path, e)) < 0) {
+		/* A file named by an option that cannot be used is a usage error. */
+		if (rc != ANN_ERR_NOMEM)
+			rc = e->code = ANN_ERR_CONFIG;
 		goto fail;
+	}
 
 	m->daemon = MHD_start_daemon(flags, (uint16_t)opts->port, NULL, NULL, access_handler, m,
 	    MHD_OPTION_SOCK_ADDR, addr,

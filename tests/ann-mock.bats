@@ -128,6 +128,16 @@ bearer=(-H "Authorization: Bearer bedrock-api-key-0001")
 	run --separate-stderr ann-mock --port 0 --answers answers.jsonl
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"answers.jsonl': line 2: expected an object with a string id, an output"* ]]
+	run --separate-stderr ann-mock --port 0 --answers missing.jsonl
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ann-mock: open answers 'missing.jsonl': No such file or directory" ]
+}
+
+@test "port in use is a system error" {
+	start_mock
+	run --separate-stderr ann-mock --port "${MOCK_URL##*:}"
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == "ann-mock: listen on 127.0.0.1 port ${MOCK_URL##*:} failed"* ]]
 }
 
 @test "stats file on SIGTERM matches the stats path" {

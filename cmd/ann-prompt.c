@@ -23,9 +23,13 @@ static const char usage_text[] =
     "  -a, --attach <member>      record member naming image or PDF files; repeat\n"
     "                             for more (default: image, images, pdf, document,\n"
     "                             documents, attachments)\n"
-    "      --answer <tool|json>   how the model returns the fields (default: tool)\n"
+    "      --answer <mode>        how the model returns the fields: tool (a forced\n"
+    "                             tool call, the default), json (JSON text), or\n"
+    "                             structured (JSON text the provider constrains)\n"
     "      --attach-refs          name attachment files by path instead of\n"
     "                             embedding them as base64\n"
+    "      --cache                mark the shared prefix (tool, system text and\n"
+    "                             examples) for the provider's prompt cache\n"
     "  -e, --examples <file>      few-shot examples, JSONL {\"input\":..,\"output\":..}\n"
     "      --examples-in-prompt   give examples to the template as ann.examples\n"
     "                             instead of as earlier turns\n"
@@ -56,6 +60,7 @@ static const char usage_text[] =
 enum {
 	OPT_ANSWER = 256,
 	OPT_ATTACH_REFS,
+	OPT_CACHE,
 	OPT_EXAMPLES_IN_PROMPT,
 	OPT_HTML_ESCAPE,
 	OPT_PDF_READ,
@@ -69,6 +74,7 @@ static const struct option longopts[] = {
 	{ "answer", required_argument, NULL, OPT_ANSWER },
 	{ "attach", required_argument, NULL, 'a' },
 	{ "attach-refs", no_argument, NULL, OPT_ATTACH_REFS },
+	{ "cache", no_argument, NULL, OPT_CACHE },
 	{ "examples", required_argument, NULL, 'e' },
 	{ "examples-in-prompt", no_argument, NULL, OPT_EXAMPLES_IN_PROMPT },
 	{ "help", no_argument, NULL, 'h' },
@@ -114,11 +120,18 @@ parse_option(int c, struct ann_prompt_opts *o, int *print_template, int *quiet, 
 		o->attach_members[o->n_attach_members++] = optarg;
 		return -1;
 	case OPT_ANSWER:
-		if (strcmp(optarg, "tool") != 0 && strcmp(optarg, "json") != 0)
-			return ann_cli_usage_error("invalid --answer, expected tool or json: %s", optarg);
-		o->answer = optarg[0] == 't' ? ANN_PROMPT_ANSWER_TOOL : ANN_PROMPT_ANSWER_JSON;
+		if (strcmp(optarg, "tool") == 0)
+			o->answer = ANN_PROMPT_ANSWER_TOOL;
+		else if (strcmp(optarg, "json") == 0)
+			o->answer = ANN_PROMPT_ANSWER_JSON;
+		else if (strcmp(optarg, "structured") == 0)
+			o->answer = ANN_PROMPT_ANSWER_STRUCTURED;
+		else
+			return ann_cli_usage_error("invalid --answer, expected tool, json or "
+			    "structured: %s", optarg);
 		return -1;
 	case OPT_ATTACH_REFS: o->attach_refs = 1; return -1;
+	case OPT_CACHE: o->cache_prefix = 1; return -1;
 	case 'e': o->examples_path = optarg; return -1;
 	case OPT_EXAMPLES_IN_PROMPT: o->examples_in_prompt = 1; return -1;
 	case 'h': fputs(usage_text, stdout); return ANN_EXIT_OK;

@@ -148,10 +148,10 @@ jpeg_size(const unsigned char *p, size_t n, unsigned *w, unsigned *h)
 static int
 webp_size(const unsigned char *p, size_t n, unsigned *w, unsigned *h)
 {
-	if (n < 30)
+	if (n < 25)
 		return -1;
 	if (memcmp(p + 12, "VP8 ", 4) == 0) {
-		if (p[23] != 0x9D || p[24] != 0x01 || p[25] != 0x2A)
+		if (n < 30 || p[23] != 0x9D || p[24] != 0x01 || p[25] != 0x2A)
 			return -1;
 		*w = le16(p + 26) & 0x3FFF;
 		*h = le16(p + 28) & 0x3FFF;
@@ -168,6 +168,8 @@ webp_size(const unsigned char *p, size_t n, unsigned *w, unsigned *h)
 		return 0;
 	}
 	if (memcmp(p + 12, "VP8X", 4) == 0) {
+		if (n < 30)
+			return -1;
 		*w = ((unsigned)p[24] | (unsigned)p[25] << 8 | (unsigned)p[26] << 16) + 1;
 		*h = ((unsigned)p[27] | (unsigned)p[28] << 8 | (unsigned)p[29] << 16) + 1;
 		return 0;

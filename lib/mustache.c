@@ -658,6 +658,7 @@ struct render {
 	size_t cap;
 	unsigned flags;
 	size_t partial_depth;
+	size_t partial_count; /* inclusions so far, against exponential recursion */
 	int reported;     /* 1 once *e holds this render's error */
 	struct ann_buf *out;
 	struct ann_error *e;
@@ -779,6 +780,7 @@ interpolate(struct render *r, const cJSON *v, int escape)
 		return escape ? add_escaped(r->out, s, strlen(s)) : ann_buf_adds(r->out, s);
 	}
 	if (cJSON_IsNumber(v)) {
+		/* NOTE: cJSON keeps numbers as doubles, so integers past 2^53 print rounded. */
 		rc = ann_buf_add_json_number(&tmp, v->valuedouble);
 		if (rc == ANN_OK)
 			rc = ann_buf_add(r->out, tmp.data, tmp.len);
@@ -837,6 +839,12 @@ render_partial(struct render *r, const struct ann_mustache *t, const struct node
 
 	if (p == NULL)
 		return ANN_OK;
+	if (++r->partial_count > ANN_MUSTACHE_MAX_PARTIAL_COUNT) {
+		r->reported = 1;
+		return ann_error_set(r->e, ANN_ERR_TOO_LARGE,
+		    "render partial \"%s\": more than %d partial inclusions in one "
+		    "rendering", p->name, ANN_MUSTACHE_MAX_PARTIAL_COUNT);
+	}
 	if (r->partial_depth >= ANN_MUSTACHE_MAX_PARTIAL_DEPTH) {
 		r->reported = 1;
 		return ann_error_set(r->e, ANN_ERR_TOO_LARGE,

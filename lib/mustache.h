@@ -27,9 +27,11 @@
  * Errors: compile errors (an unclosed tag or section, a closing tag that
  * does not match, an invalid set-delimiter tag, an empty name) return
  * ANN_ERR_SYNTAX with a message "ORIGIN:LINE: ..." naming the template line.
- * Rendering fails only for partials nested deeper than
- * ANN_MUSTACHE_MAX_PARTIAL_DEPTH (ANN_ERR_TOO_LARGE), an output buffer that
- * reaches its cap, or memory. A partial the environment lacks renders as
+ * Rendering fails with ANN_ERR_TOO_LARGE when partials nest deeper than
+ * ANN_MUSTACHE_MAX_PARTIAL_DEPTH, when one rendering includes partials more
+ * than ANN_MUSTACHE_MAX_PARTIAL_COUNT times (a partial that includes itself
+ * twice would otherwise take 2^depth steps), or when the output buffer
+ * reaches its cap. Otherwise it fails only when memory runs out. A partial the environment lacks renders as
  * nothing, as the specification requires.
  *
  * Ownership: templates copy their source. Rendering borrows the cJSON data.
@@ -47,6 +49,7 @@
 #include "err.h"
 
 #define ANN_MUSTACHE_MAX_PARTIAL_DEPTH 64
+#define ANN_MUSTACHE_MAX_PARTIAL_COUNT 100000
 
 /* Render flags. */
 #define ANN_MUSTACHE_HTML_ESCAPE 1u /* escape & < > " ' in {{name}} */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -25,6 +26,10 @@
  * NOTE: the room left for the rest of the request is an estimate.
  */
 #define ATTACHED_BASE64_MAX ((size_t)20000000)
+
+/* The built-in templates, generated from share/templates/default.*.tmpl. */
+extern const char ann_prompt_template_en[];
+extern const char ann_prompt_template_ja[];
 
 static const char *const default_attach_members[] = {
 	"image", "images", "pdf", "document", "documents", "attachments",
@@ -370,13 +375,15 @@ load_schema(struct ann_prompt *p, struct ann_error *e)
 		return ann_error_set(e, ANN_ERR_INVALID,
 		    "schema \"%s\": expected a JSON object (a JSON Schema)", path);
 
+	/* A tool's input, and a structured answer, must be an object. */
 	type = cJSON_GetObjectItemCaseSensitive(p->schema, "type");
-	if (p->o.answer == ANN_PROMPT_ANSWER_TOOL &&
+	if (p->o.answer != ANN_PROMPT_ANSWER_JSON &&
 	    !(cJSON_IsString(type) && strcmp(type->valuestring, "object") == 0))
 		return ann_error_set(e, ANN_ERR_INVALID,
 		    "schema \"%s\": the top-level \"type\" must be \"object\" with --answer "
-		    "tool, because the schema becomes a tool's input schema; use --answer "
-		    "json for other schemas", path);
+		    "%s, because the answer must be a JSON object; use --answer json for "
+		    "other schemas", path,
+		    p->o.answer == ANN_PROMPT_ANSWER_TOOL ? "tool" : "structured");
 	return ANN_OK;
 }
 
@@ -388,7 +395,8 @@ init_ann_values(struct ann_prompt *p, struct ann_error *e)
 	cJSON *fields;
 	char *pretty = print_pretty(p->schema);
 	char *compact = cJSON_PrintUnformatted(p->schema);
-	int tool = p->o.answer == ANN_PROMPT_ANSWER_TOOL;
+	static const char *const modes[] = { "tool", "json", "structured" };
+	enum ann_prompt_answer answer = p->o.answer;
 	int nomem = 0;
 	int rc = ANN_OK;
 
@@ -406,9 +414,11 @@ init_ann_values(struct ann_prompt *p, struct ann_error *e)
 	if (fields != NULL)
 		rc = walk_fields(p->schema, p->schema, "", 0, p->o.lang, fields, &list);
 	put(p->ann, "field_list", cJSON_CreateString(list.data), &nomem);
-	put(p->ann, "answer_mode", cJSON_CreateString(tool ? "tool" : "json"), &nomem);
-	put(p->ann, "tool_mode", cJSON_CreateBool(tool), &nomem);
-	put(p->ann, "json_mode", cJSON_CreateBool(!tool), &nomem);
+	put(p->ann, "answer_mode", cJSON_CreateString(modes[answer]), &nomem);
+	put(p->ann, "tool_mode", cJSON_CreateBool(answer == ANN_PROMPT_ANSWER_TOOL), &nomem);
+	put(p->ann, "json_mode", cJSON_CreateBool(answer == ANN_PROMPT_ANSWER_JSON), &nomem);
+	put(p->ann, "structured_mode", cJSON_CreateBool(answer == ANN_PROMPT_ANSWER_STRUCTURED),
+	    &nomem);
 	put(p->ann, "tool_name", cJSON_CreateString(p->o.tool_name), &nomem);
 	put(p->ann, "lang", cJSON_CreateString(p->o.lang == ANN_PROMPT_JA ? "ja" : "en"), &nomem);
 	if (pretty == NULL || compact == NULL || nomem)
@@ -769,6 +779,7 @@ ann_prompt_new(struct ann_prompt **out, const struct ann_prompt_opts *o,
 {
 	struct ann_prompt *p;
 	const char *root;
+	struct stat st;
 	int rc;
 
 	*out = NULL;
@@ -788,9 +799,9 @@ ann_prompt_new(struct ann_prompt **out, const struct ann_prompt_opts *o,
 
 	root = p->o.root ? p->o.root : ".";
 	p->root_real = realpath(root, NULL);
-	if (p->root_real == NULL) {
+	if (p->root_real == NULL || stat(p->root_real, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		rc = ann_error_set(e, ANN_ERR_NOT_FOUND, "root directory \"%s\": %s", root,
-		    strerror(errno));
+		    p->root_real ? "not a directory" : strerror(errno));
 		goto fail;
 	}
 
@@ -988,15 +999,42 @@ collect_attachments(struct ann_prompt *p, const cJSON *record, struct attach_sta
 	return rc;
 }
 
+/*
+ * Returns 1 when the string member name holds U+0000, which cJSON would
+ * silently cut the text at.
+ */
+static int
+has_nul(const struct ann_record *r, const char *name)
+{
+	const struct ann_json_member *m = ann_record_get(r, name);
+	struct ann_buf decoded = ANN_BUF_INIT;
+	int found;
+
+	if (m == NULL || m->type != ANN_JSON_STRING)
+		return 0;
+	if (ann_json_string_decode(r->line + m->value_start, m->value_end - m->value_start,
+	    &decoded) != ANN_OK) {
+		ann_buf_release(&decoded);
+		return 0;
+	}
+	found = memchr(decoded.data, '\0', decoded.len) != NULL;
+	ann_buf_release(&decoded);
+	return found;
+}
+
 /* Checks what the record must provide before anything is rendered. */
 static int
-check_record(const struct ann_prompt *p, const cJSON *record, size_t n_attachments,
-    struct ann_error *e)
+check_record(const struct ann_prompt *p, const struct ann_record *r, const cJSON *record,
+    size_t n_attachments, struct ann_error *e)
 {
 	const cJSON *text = cJSON_GetObjectItemCaseSensitive(record, "text");
 
 	if (text != NULL && !cJSON_IsString(text) && !cJSON_IsNull(text))
 		return ann_error_set(e, ANN_ERR_INVALID, "member \"text\" must be a string");
+	if (has_nul(r, "text"))
+		return ann_error_set(e, ANN_ERR_INVALID,
+		    "member \"text\" contains U+0000 (\\u0000), which a prompt cannot carry; "
+		    "remove it from the text");
 	if (p->builtin && n_attachments == 0 &&
 	    !(cJSON_IsString(text) && text->valuestring[0] != '\0'))
 		return ann_error_set(e, ANN_ERR_INVALID,
@@ -1013,6 +1051,10 @@ build_answer(const struct ann_prompt *p, int *nomem)
 
 	if (p->o.answer == ANN_PROMPT_ANSWER_JSON) {
 		put(answer, "mode", cJSON_CreateString("json"), nomem);
+		return answer;
+	}
+	if (p->o.answer == ANN_PROMPT_ANSWER_STRUCTURED) {
+		put(answer, "mode", cJSON_CreateString("structured"), nomem);
 		return answer;
 	}
 	put(answer, "mode", cJSON_CreateString("tool"), nomem);
@@ -1054,6 +1096,8 @@ build_request(const struct ann_prompt *p, const char *system, const char *user,
 	put(req, "max_tokens", cJSON_CreateNumber((double)p->o.max_tokens), &nomem);
 	if (p->o.has_temperature)
 		put(req, "temperature", cJSON_CreateNumber(p->o.temperature), &nomem);
+	if (p->o.cache_prefix)
+		put(req, "cache_prefix", cJSON_CreateTrue(), &nomem);
 	if (p->o.n_stop > 0) {
 		cJSON *stop = put(req, "stop_sequences", cJSON_CreateArray(), &nomem);
 
@@ -1091,7 +1135,7 @@ ann_prompt_build(struct ann_prompt *p, const struct ann_record *r, cJSON **reque
 
 	rc = collect_attachments(p, record, &st, e);
 	if (rc == ANN_OK)
-		rc = check_record(p, record, st.images + st.documents, e);
+		rc = check_record(p, r, record, st.images + st.documents, e);
 	if (rc)
 		goto out;
 
@@ -1194,4 +1238,10 @@ ann_prompt_run(struct ann_prompt *p, int in_fd, int out_fd,
 	stats->broken_pipe = f.out.broken_pipe;
 	ann_filter_release(&f);
 	return rc;
+}
+
+const char *
+ann_prompt_builtin_template(enum ann_prompt_lang lang)
+{
+	return lang == ANN_PROMPT_JA ? ann_prompt_template_ja : ann_prompt_template_en;
 }

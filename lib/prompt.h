@@ -36,6 +36,7 @@ enum ann_prompt_lang {
 enum ann_prompt_answer {
 	ANN_PROMPT_ANSWER_TOOL, /* the schema is a tool's input schema; the tool is forced */
 	ANN_PROMPT_ANSWER_JSON, /* the schema is in the prompt; JSON comes back as text */
+	ANN_PROMPT_ANSWER_STRUCTURED, /* the provider constrains the text answer to the schema */
 };
 
 enum ann_prompt_pdf_read {
@@ -65,6 +66,7 @@ struct ann_prompt_opts {
 	const char *attach_members[ANN_PROMPT_MAX_ATTACH_MEMBERS]; /* none: defaults */
 	size_t n_attach_members;
 	int attach_refs;            /* 1: name files by path instead of embedding them */
+	int cache_prefix;           /* 1: ask for the shared prefix to be cached */
 	int examples_in_prompt;     /* 1: examples go to ann.examples, not to turns */
 	int html_escape;            /* 1: HTML-escape {{name}} values */
 	int flush_each;             /* 1: write each output record at once */
@@ -106,7 +108,10 @@ struct ann_prompt_stats {
 int ann_prompt_run(struct ann_prompt *p, int in_fd, int out_fd,
     struct ann_prompt_stats *stats, struct ann_error *e);
 
-/* Returns the built-in template text for lang (a static string). */
+/*
+ * Returns the built-in template text for lang (a static string), which the
+ * build embeds from share/templates/default.en.tmpl or default.ja.tmpl.
+ */
 const char *ann_prompt_builtin_template(enum ann_prompt_lang lang);
 
 #endif

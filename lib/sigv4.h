@@ -19,8 +19,8 @@
  * plus sign (RFC 3986), not a space, so send spaces as %20.
  *
  * Headers: when signing, every header in req->headers is signed except
- * hop-by-hop and proxy headers, User-Agent, Expect and X-Amzn-Trace-Id
- * (see ann_sigv4_header_is_unsigned). The signer owns X-Amz-Date,
+ * hop-by-hop and proxy headers (Via, Forwarded, X-Forwarded-*), User-Agent,
+ * Expect and X-Amzn-Trace-Id (see ann_sigv4_header_is_unsigned). The signer owns X-Amz-Date,
  * X-Amz-Security-Token, X-Amz-Content-Sha256 and Authorization: copies of
  * them in req->headers are ignored and fresh values are produced, so a
  * retry can be signed again from the same list and a token can never come
@@ -223,7 +223,7 @@ struct ann_sigv4_verify_params {
 	void *lookup_ctx;
 };
 
-/* Why a request was rejected, with the error type Bedrock returns for it. */
+/* Verdict of a verification, with the error type Bedrock returns for each rejection. */
 enum ann_sigv4_verdict_code {
 	ANN_SIGV4_VALID = 0,
 	ANN_SIGV4_MISSING,        /* MissingAuthenticationTokenException */
@@ -248,8 +248,9 @@ struct ann_sigv4_verdict {
  * describe the request exactly as received: the raw path and query (with
  * libmicrohttpd, install an unescape callback that leaves the URL as is)
  * and every header in arrival order. Signatures and tokens are compared in
- * constant time. Returns 0 with v->code set (ANN_SIGV4_VALID or a reason);
- * a negative enum ann_err only when memory ran out.
+ * constant time. Returns 0 with v->code set (ANN_SIGV4_VALID or a reason),
+ * or a negative enum ann_err when memory ran out or OpenSSL failed.
+ * vp->region and vp->service must not be NULL.
  */
 int ann_sigv4_verify(const struct ann_sigv4_request *req, const struct ann_sigv4_verify_params *vp,
     struct ann_sigv4_verdict *v, struct ann_error *e);

@@ -145,7 +145,34 @@ partials_render_and_stop_recursion(void)
 	CHECK_INT(ANN_OK, ann_mustache_compile(&t, "[{{>loop}}]", 11, "t", 1, &e));
 	CHECK_INT(ANN_ERR_TOO_LARGE, ann_mustache_render(t, env, stack, 1, 0, &out, &e));
 	CHECK_INT(0, out.len);
+	CHECK_STR("render partial \"loop\": nested more than 64 deep (a partial that "
+	    "includes itself without end?)", e.msg);
 	ann_mustache_free(t);
+
+	/* Data 30 levels deep makes a partial that includes itself twice take 2^30 steps. */
+	{
+		struct ann_buf deep = ANN_BUF_INIT;
+		cJSON *tree;
+		const cJSON *tree_stack[1];
+		int i;
+
+		for (i = 0; i < 30; i++)
+			ann_buf_adds(&deep, "{\"c\":[");
+		ann_buf_adds(&deep, "{\"c\":[]}");
+		for (i = 0; i < 30; i++)
+			ann_buf_adds(&deep, "]}");
+		tree = cJSON_Parse(deep.data);
+		tree_stack[0] = tree;
+		CHECK_INT(ANN_OK, ann_mustache_env_add_partial(env, "tree",
+		    "{{#c}}{{>tree}}{{>tree}}{{/c}}", 30, "tree", 1, &e));
+		CHECK_INT(ANN_OK, ann_mustache_compile(&t, "{{>tree}}", 9, "t", 1, &e));
+		CHECK_INT(ANN_ERR_TOO_LARGE, ann_mustache_render(t, env, tree_stack, 1, 0, &out, &e));
+		CHECK_STR("render partial \"tree\": more than 100000 partial inclusions in one "
+		    "rendering", e.msg);
+		ann_mustache_free(t);
+		cJSON_Delete(tree);
+		ann_buf_release(&deep);
+	}
 
 	ann_buf_release(&out);
 	ann_mustache_env_free(env);

@@ -222,7 +222,12 @@ run_suite_case(const char *name)
 	int omit_token;
 
 	ann_sigv4_signed_init(&s);
-	CHECK(text && context && creq && sts && sig && signed_req);
+	CHECK(text != NULL);
+	CHECK(context != NULL);
+	CHECK(creq != NULL);
+	CHECK(sts != NULL);
+	CHECK(sig != NULL);
+	CHECK(signed_req != NULL);
 	if (!(text && context && creq && sts && sig && signed_req)) {
 		free(text);
 		goto done;
@@ -606,8 +611,9 @@ b04_volatile_headers_unsigned(void)
 	o.headers[3] = (struct ann_sigv4_header){ "Transfer-Encoding", "chunked" };
 	o.headers[4] = (struct ann_sigv4_header){ "X-Amzn-Trace-Id", "Root=1" };
 	o.headers[5] = (struct ann_sigv4_header){ "Via", "1.1 proxy" };
-	o.headers[6] = (struct ann_sigv4_header){ "Accept", "application/json" };
-	o.nheaders = 7;
+	o.headers[6] = (struct ann_sigv4_header){ "X-Forwarded-For", "10.0.0.1" };
+	o.headers[7] = (struct ann_sigv4_header){ "Accept", "application/json" };
+	o.nheaders = 8;
 	CHECK_INT(ANN_OK, sign_one(&s, &o));
 	CHECK_STR("accept;host;x-amz-date", s.signed_headers.data);
 	ann_sigv4_signed_release(&s);

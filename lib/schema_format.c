@@ -76,7 +76,7 @@ utf8_next(const char *s, size_t n, unsigned long *cp)
 	return 4;
 }
 
-/* Dates and times (RFC 3339 section 5.6). */
+/* Dates and times (RFC 3339). */
 
 static int
 check_date(const char *s, size_t n)
@@ -339,8 +339,8 @@ is_rtl(unsigned long cp)
 	return b == B_R || b == B_AN;
 }
 
-/* Returns 1 when NFKC with case folding leaves cp unchanged (RFC 5892
- * section 2.3): uppercase and compatibility characters are DISALLOWED. */
+/* Returns 1 when NFKC with case folding leaves cp unchanged, as IDNA 2008
+ * requires: uppercase and compatibility characters are DISALLOWED. */
 static int
 nfkc_cf_stable(unsigned long cp)
 {
@@ -359,7 +359,7 @@ nfkc_cf_stable(unsigned long cp)
 /*
  * Returns 1 when IDNA 2008 allows cp in a U-label before contextual rules:
  * letters, digits and marks stable under NFKC case folding, plus the
- * listed exceptions (RFC 5892 sections 2.6 and 2.7).
+ * exceptions RFC 5892 lists.
  */
 static int
 idna_allowed(unsigned long cp)

@@ -21,11 +21,19 @@ static const char usage_text[] =
     "without the member, or with an \"error\" from an earlier stage, is passed on\n"
     "with \"valid\":null. A summary goes to standard error.\n"
     "\n"
+    "      --derived <ptr>        exempt the answer's values at ptr from\n"
+    "                             --ground (\"*\" matches any member or index);\n"
+    "                             repeatable\n"
     "  -d, --draft <2020-12|7>    dialect of a schema without $schema\n"
     "                             (default: 2020-12)\n"
     "  -f, --field <name|/ptr>    member to validate, or a JSON Pointer into the\n"
     "                             record (default: output)\n"
     "  -F, --formats              make \"format\" an assertion (default: annotation)\n"
+    "  -g, --ground <ptr>         require every string and number of the answer\n"
+    "                             to occur in the record's source text at ptr\n"
+    "                             (a JSON Pointer, e.g. /text); writes \"spans\"\n"
+    "      --ground-edits <f>     OCR noise allowed: edits per character of a\n"
+    "                             value, 0 to 1, never on digits (default: 0.1)\n"
     "  -h, --help                 print this help and exit\n"
     "      --invalid-only         write only invalid records (and records that\n"
     "                             could not be validated)\n"
@@ -36,6 +44,8 @@ static const char usage_text[] =
     "                             status tells whether every record was valid\n"
     "  -r, --rejects <file>       write invalid records to file instead of\n"
     "                             standard output\n"
+    "  -R, --rules <file>         check the cross-field rules in file (a JSON\n"
+    "                             rules file, see doc/rules.md)\n"
     "  -s, --schema <file>        the JSON Schema (required)\n"
     "  -u, --unbuffered           write each record as soon as it is ready\n"
     "      --valid-only           write only valid records (and records that\n"
@@ -50,20 +60,26 @@ static const char usage_text[] =
     "See ann-validate(1).\n";
 
 enum {
-	OPT_INVALID_ONLY = 256,
+	OPT_DERIVED = 256,
+	OPT_GROUND_EDITS,
+	OPT_INVALID_ONLY,
 	OPT_VALID_ONLY,
 	OPT_VERSION,
 };
 
 static const struct option longopts[] = {
+	{ "derived", required_argument, NULL, OPT_DERIVED },
 	{ "draft", required_argument, NULL, 'd' },
 	{ "field", required_argument, NULL, 'f' },
 	{ "formats", no_argument, NULL, 'F' },
+	{ "ground", required_argument, NULL, 'g' },
+	{ "ground-edits", required_argument, NULL, OPT_GROUND_EDITS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "invalid-only", no_argument, NULL, OPT_INVALID_ONLY },
 	{ "max-errors", required_argument, NULL, 'm' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "rejects", required_argument, NULL, 'r' },
+	{ "rules", required_argument, NULL, 'R' },
 	{ "schema", required_argument, NULL, 's' },
 	{ "schema-map", required_argument, NULL, 'M' },
 	{ "unbuffered", no_argument, NULL, 'u' },
@@ -79,9 +95,19 @@ parse_option(int c, struct ann_validate_opts *o, int *verbose)
 {
 	struct ann_error e = ANN_ERROR_INIT;
 	char *end;
+	double d;
 	long n;
 
 	switch (c) {
+	case OPT_DERIVED:
+		if (optarg[0] != '/')
+			return ann_cli_usage_error("invalid --derived, expected a JSON Pointer "
+			    "such as /tax_rate: %s", optarg);
+		if (o->ground.n_derived == ANN_GROUND_MAX_DERIVED)
+			return ann_cli_usage_error("too many --derived options (at most %d)",
+			    ANN_GROUND_MAX_DERIVED);
+		o->ground.derived[o->ground.n_derived++] = optarg;
+		return -1;
 	case 'd':
 		if (strcmp(optarg, "2020-12") == 0)
 			o->draft = ANN_SCHEMA_DRAFT_2020_12;
@@ -96,6 +122,19 @@ parse_option(int c, struct ann_validate_opts *o, int *verbose)
 		o->field = optarg;
 		return -1;
 	case 'F': o->assert_formats = 1; return -1;
+	case 'g':
+		if (optarg[0] != '/' || optarg[1] == '\0')
+			return ann_cli_usage_error("invalid --ground, expected a JSON Pointer "
+			    "such as /text: %s", optarg);
+		o->ground.source = optarg;
+		return -1;
+	case OPT_GROUND_EDITS:
+		d = strtod(optarg, &end);
+		if (*end || end == optarg || !(d >= 0 && d <= 1))
+			return ann_cli_usage_error("invalid --ground-edits, expected a number "
+			    "from 0 to 1: %s", optarg);
+		o->ground.edits_per_char = d;
+		return -1;
 	case 'h': fputs(usage_text, stdout); return ANN_EXIT_OK;
 	case OPT_INVALID_ONLY: o->route = ANN_VALIDATE_INVALID_ONLY; return -1;
 	case 'm':
@@ -111,6 +150,7 @@ parse_option(int c, struct ann_validate_opts *o, int *verbose)
 		return -1;
 	case 'q': o->status_only = 1; return -1;
 	case 'r': o->rejects_path = optarg; return -1;
+	case 'R': o->rules_path = optarg; return -1;
 	case 's': o->schema_path = optarg; return -1;
 	case 'u': o->flush_each = 1; return -1;
 	case OPT_VALID_ONLY: o->route = ANN_VALIDATE_VALID_ONLY; return -1;
@@ -147,7 +187,7 @@ main(int argc, char **argv)
 
 	ann_cli_start("ann-validate");
 	ann_validate_opts_init(&o);
-	while ((c = getopt_long(argc, argv, "d:f:Fhm:M:qr:s:uv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:f:Fg:hm:M:qr:R:s:uv", longopts, NULL)) != -1) {
 		rc = parse_option(c, &o, &verbose);
 		if (rc >= 0)
 			return rc;
@@ -155,6 +195,8 @@ main(int argc, char **argv)
 	ann_cli_verbosity(o.status_only, verbose);
 	if (o.schema_path == NULL)
 		return ann_cli_usage_error("missing --schema: name the JSON Schema to validate against");
+	if (o.ground.n_derived > 0 && o.ground.source == NULL)
+		return ann_cli_usage_error("--derived needs --ground: name the source text with --ground");
 	if (o.rejects_path && o.route != ANN_VALIDATE_ALL)
 		return ann_cli_usage_error("--rejects cannot be combined with --valid-only or --invalid-only");
 	if (argc - optind > 1)

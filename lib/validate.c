@@ -11,6 +11,7 @@
 #include "jsonv.h"
 #include "log.h"
 #include "record.h"
+#include "validate_checks.h"
 
 /* Distinct failure places tracked for the summary; more are not counted,
  * so memory stays flat on a stream with ever-new member names. */
@@ -26,6 +27,7 @@ struct ann_validate {
 	struct ann_schema *schema;
 	struct ann_schema_validator *validator;
 	struct ann_schema_result result;
+	struct ann_validate_checks *checks; /* grounding and rules, or NULL */
 	struct ann_jsonv_doc doc;
 	char *member;               /* top-level member holding the value */
 	const char *pointer_rest;   /* rest of a JSON Pointer field, or "" */
@@ -42,6 +44,7 @@ ann_validate_opts_init(struct ann_validate_opts *o)
 	memset(o, 0, sizeof *o);
 	o->field = "output";
 	o->draft = ANN_SCHEMA_DRAFT_AUTO;
+	ann_ground_opts_init(&o->ground);
 }
 
 int
@@ -129,6 +132,8 @@ ann_validate_new(struct ann_validate **out, const struct ann_validate_opts *o,
 	rc = ann_schema_compile_file(&v->schema, o->schema_path, &so, e);
 	if (rc == ANN_OK)
 		rc = ann_schema_validator_new(&v->validator, v->schema, o->max_errors, e);
+	if (rc == ANN_OK)
+		rc = ann_validate_checks_new(&v->checks, o, e);
 	if (rc)
 		goto fail;
 	*out = v;
@@ -144,6 +149,7 @@ ann_validate_free(struct ann_validate *v)
 {
 	if (v == NULL)
 		return;
+	ann_validate_checks_free(v->checks);
 	ann_schema_validator_free(v->validator);
 	ann_schema_free(v->schema);
 	ann_schema_result_release(&v->result);
@@ -301,7 +307,7 @@ check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_re
 	const struct ann_json_member *m;
 	const struct ann_jsonv *value;
 	struct ann_error why = ANN_ERROR_INIT;
-	int rc;
+	int rc, valid;
 
 	*out = NOT_VALIDATED;
 	if (!rec->has_id) {
@@ -353,11 +359,20 @@ check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_re
 		return rc;
 	ann_buf_reset(&v->json);
 	rc = ann_schema_result_json(&v->result, &v->json);
-	if (rc == ANN_OK)
-		rc = ann_record_edit_set_raw(ed, "validation", v->json.data, v->json.len);
 	if (rc)
 		return ann_error_set(e, rc, "out of memory");
-	*out = v->result.valid ? VALID : INVALID;
+	valid = v->result.valid;
+	if (v->checks) {
+		rc = ann_validate_checks_run(v->checks, rec, value, &v->json, &valid, e);
+		if (rc)
+			return rc;
+	}
+	rc = ann_record_edit_set_raw(ed, "validation", v->json.data, v->json.len);
+	if (rc)
+		return ann_error_set(e, rc, "out of memory");
+	if (v->checks && (rc = ann_validate_checks_write(v->checks, ed, e)) != ANN_OK)
+		return rc;
+	*out = valid ? VALID : INVALID;
 	if (!v->result.valid) {
 		count_failures(v);
 		if (v->result.n_errors > 0 && ann_log_enabled(ANN_LOG_INFO)) {

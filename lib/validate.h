@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "ground.h"
 #include "schema.h"
 
 #define ANN_VALIDATE_MAX_MAPS 16
@@ -45,6 +46,8 @@ struct ann_validate_opts {
 	int status_only;           /* write no records to the output */
 	size_t max_errors;         /* per record; 0: all */
 	int flush_each;
+	struct ann_ground_opts ground; /* ground.source NULL: no grounding */
+	const char *rules_path;        /* NULL: no rules */
 };
 
 /* A failing place and the number of records that failed there. */

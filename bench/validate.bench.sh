@@ -3,11 +3,12 @@
 # ann-validate and two peers, ajv 8 on Node and python-jsonschema, and
 # compares their verdicts record by record.
 #
-# Each validator runs RUNS times (python-jsonschema PY_RUNS times, it is
-# slow) on the same file with output to a file; the table gives the median
-# wall time, records/s and MB/s from it, the median CPU time (user + sys)
-# and the largest peak RSS, all from GNU time. ann-validate also runs on
-# a tenth of the stream, to show that its memory does not grow with it.
+# Each validator runs RUNS times (python-jsonschema PY_RUNS times, because
+# it is slow) on the same file, with output to a file. The table gives the
+# median wall time with records/s and MB/s from it, the median CPU time
+# (user + sys) and the largest peak RSS, all measured by GNU time.
+# ann-validate also runs on a tenth of the stream, to show that its
+# memory does not grow with it.
 #
 # Environment: N records (default 100000), RUNS (default 3), PY_RUNS
 # (default 1), PEERS (the peer scripts, default ../shared/bench). ajv is

@@ -4,13 +4,16 @@
  * for internationalised labels), IP addresses, URIs and IRIs, UUIDs, JSON
  * Pointers, URI templates and ECMA-262 regular expressions.
  *
- * The IDNA checks use small built-in tables of the code points that the
- * rules name (combining marks, viramas, scripts, bidi classes) rather than
- * the full Unicode database, so rare scripts may be judged loosely.
+ * The IDNA checks take general categories, combining classes, bidi
+ * classes and NFKC case folding from utf8proc's Unicode tables. Joining
+ * types, which utf8proc does not provide, are approximated by the Arabic
+ * letter blocks for the ZERO WIDTH NON-JOINER rule.
  */
 #include "schema_int.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 static int
 is_digit(char c)
@@ -73,7 +76,7 @@ utf8_next(const char *s, size_t n, unsigned long *cp)
 	return 4;
 }
 
-/* Dates and times (RFC 3339 section 5.6). */
+/* Dates and times (RFC 3339). */
 
 static int
 check_date(const char *s, size_t n)
@@ -293,87 +296,100 @@ check_ipv6(const char *s, size_t n)
 /* Host names and IDNA 2008. */
 
 static int
-in_ranges(unsigned long cp, const unsigned long (*r)[2], size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (cp >= r[i][0] && cp <= r[i][1])
-			return 1;
-	}
-	return 0;
-}
-
-static const unsigned long mark_ranges[][2] = {
-	{ 0x0300, 0x036F }, { 0x0483, 0x0489 }, { 0x0591, 0x05BD }, { 0x05BF, 0x05BF },
-	{ 0x05C1, 0x05C2 }, { 0x05C4, 0x05C5 }, { 0x05C7, 0x05C7 }, { 0x0610, 0x061A },
-	{ 0x064B, 0x065F }, { 0x0670, 0x0670 }, { 0x06D6, 0x06DC }, { 0x06DF, 0x06E4 },
-	{ 0x06E7, 0x06E8 }, { 0x06EA, 0x06ED }, { 0x0900, 0x0903 }, { 0x093A, 0x093C },
-	{ 0x093E, 0x094F }, { 0x0951, 0x0957 }, { 0x0962, 0x0963 }, { 0x0981, 0x0983 },
-	{ 0x09BC, 0x09BC }, { 0x09BE, 0x09CD }, { 0x0A01, 0x0A03 }, { 0x0A3C, 0x0A4D },
-	{ 0x0A81, 0x0A83 }, { 0x0ABC, 0x0ACD }, { 0x0B01, 0x0B03 }, { 0x0B3C, 0x0B4D },
-	{ 0x0BBE, 0x0BCD }, { 0x0C00, 0x0C04 }, { 0x0C3E, 0x0C56 }, { 0x0C81, 0x0C83 },
-	{ 0x0CBC, 0x0CCD }, { 0x0D00, 0x0D03 }, { 0x0D3E, 0x0D4D }, { 0x0E31, 0x0E31 },
-	{ 0x0E34, 0x0E3A }, { 0x0E47, 0x0E4E }, { 0x0F18, 0x0F19 }, { 0x0F71, 0x0F84 },
-	{ 0x1AB0, 0x1AFF }, { 0x1DC0, 0x1DFF }, { 0x20D0, 0x20FF }, { 0x302A, 0x302F },
-	{ 0x3099, 0x309A }, { 0xFE20, 0xFE2F },
-};
-
-static const unsigned long virama[][2] = {
-	{ 0x094D, 0x094D }, { 0x09CD, 0x09CD }, { 0x0A4D, 0x0A4D }, { 0x0ACD, 0x0ACD },
-	{ 0x0B4D, 0x0B4D }, { 0x0BCD, 0x0BCD }, { 0x0C4D, 0x0C4D }, { 0x0CCD, 0x0CCD },
-	{ 0x0D3B, 0x0D3C }, { 0x0D4D, 0x0D4D }, { 0x0DCA, 0x0DCA }, { 0x0E3A, 0x0E3A },
-	{ 0x1039, 0x103A }, { 0x1714, 0x1714 }, { 0x1734, 0x1734 }, { 0x17D2, 0x17D2 },
-	{ 0x1A60, 0x1A60 }, { 0x1B44, 0x1B44 }, { 0x1BAA, 0x1BAB }, { 0xA806, 0xA806 },
-	{ 0xA8C4, 0xA8C4 }, { 0xA953, 0xA953 }, { 0xA9C0, 0xA9C0 }, { 0xAAF6, 0xAAF6 },
-	{ 0xABED, 0xABED },
-};
-
-/* Right-to-left letters: Hebrew (R), Arabic and related (AL). */
-static const unsigned long rtl_ranges[][2] = {
-	{ 0x0590, 0x05FF }, { 0x0600, 0x065F }, { 0x066A, 0x06EF }, { 0x06FA, 0x08FF },
-	{ 0xFB1D, 0xFDFF }, { 0xFE70, 0xFEFF }, { 0x10800, 0x10FFF }, { 0x1E800, 0x1EFFF },
-};
-
-/* Code points IDNA 2008 lists as DISALLOWED exceptions, plus a few
- * compatibility characters that never appear in a valid label. */
-static const unsigned long disallowed[][2] = {
-	{ 0x0000, 0x002C }, { 0x002E, 0x002F }, { 0x003A, 0x0060 }, { 0x007B, 0x00B6 },
-	{ 0x00B8, 0x00DE }, { 0x0340, 0x0341 }, { 0x0640, 0x0640 }, { 0x07FA, 0x07FA },
-	{ 0x2000, 0x206F }, { 0x2126, 0x2126 }, { 0x212A, 0x212B }, { 0x3031, 0x3035 },
-	{ 0x302E, 0x302F }, { 0x303B, 0x303B }, { 0xFF01, 0xFF5E },
-};
-
-static int
 is_mark(unsigned long cp)
 {
-	return in_ranges(cp, mark_ranges, sizeof mark_ranges / sizeof mark_ranges[0]);
+	utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+
+	return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
+}
+
+static int
+is_virama(unsigned long cp)
+{
+	return utf8proc_get_property((utf8proc_int32_t)cp)->combining_class == 9;
+}
+
+/* Bidi classes as the RFC 5893 rule groups them. */
+enum bidi { B_L, B_R, B_EN, B_AN, B_NSM, B_NEUTRAL, B_OTHER };
+
+static enum bidi
+bidi_class(unsigned long cp)
+{
+	switch (utf8proc_get_property((utf8proc_int32_t)cp)->bidi_class) {
+	case UTF8PROC_BIDI_CLASS_L: return B_L;
+	case UTF8PROC_BIDI_CLASS_R:
+	case UTF8PROC_BIDI_CLASS_AL: return B_R;
+	case UTF8PROC_BIDI_CLASS_EN: return B_EN;
+	case UTF8PROC_BIDI_CLASS_AN: return B_AN;
+	case UTF8PROC_BIDI_CLASS_NSM: return B_NSM;
+	case UTF8PROC_BIDI_CLASS_ES:
+	case UTF8PROC_BIDI_CLASS_CS:
+	case UTF8PROC_BIDI_CLASS_ET:
+	case UTF8PROC_BIDI_CLASS_ON:
+	case UTF8PROC_BIDI_CLASS_BN: return B_NEUTRAL;
+	default: return B_OTHER;
+	}
 }
 
 static int
 is_rtl(unsigned long cp)
 {
-	return in_ranges(cp, rtl_ranges, sizeof rtl_ranges / sizeof rtl_ranges[0]);
+	enum bidi b = bidi_class(cp);
+
+	return b == B_R || b == B_AN;
 }
 
-enum bidi { B_L, B_R, B_EN, B_AN, B_NSM, B_OTHER };
-
-static enum bidi
-bidi_class(unsigned long cp)
+/* Returns 1 when NFKC with case folding leaves cp unchanged, as IDNA 2008
+ * requires: uppercase and compatibility characters are DISALLOWED. */
+static int
+nfkc_cf_stable(unsigned long cp)
 {
-	if (cp >= '0' && cp <= '9')
-		return B_EN;
-	if (cp >= 0x06F0 && cp <= 0x06F9)
-		return B_EN;
-	if (cp >= 0x0660 && cp <= 0x0669)
-		return B_AN;
-	if (is_mark(cp))
-		return B_NSM;
-	if (cp == '-' || cp == 0x200C || cp == 0x200D)
-		return B_OTHER;
-	if (is_rtl(cp))
-		return B_R;
-	return B_L;
+	utf8proc_uint8_t in[4], *out = NULL;
+	utf8proc_ssize_t n = utf8proc_encode_char((utf8proc_int32_t)cp, in);
+	utf8proc_ssize_t m;
+	int same;
+
+	m = utf8proc_map(in, n, &out, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+	    UTF8PROC_CASEFOLD);
+	same = m == n && out && memcmp(in, out, (size_t)n) == 0;
+	free(out);
+	return same;
+}
+
+/*
+ * Returns 1 when IDNA 2008 allows cp in a U-label before contextual rules:
+ * letters, digits and marks stable under NFKC case folding, plus the
+ * exceptions RFC 5892 lists.
+ */
+static int
+idna_allowed(unsigned long cp)
+{
+	switch (cp) {
+	case 0x00DF: case 0x03C2: case 0x06FD: case 0x06FE: case 0x0F0B: case 0x3007:
+		return 1; /* PVALID exceptions */
+	case 0x0640: case 0x07FA: case 0x302E: case 0x302F: case 0x3031: case 0x3032:
+	case 0x3033: case 0x3034: case 0x3035: case 0x303B:
+		return 0; /* DISALLOWED exceptions */
+	case 0x00B7: case 0x0375: case 0x05F3: case 0x05F4: case 0x30FB:
+	case 0x200C: case 0x200D:
+		return 1; /* contextual, checked by the caller */
+	default:
+		break;
+	}
+	if ((cp >= 0x0660 && cp <= 0x0669) || (cp >= 0x06F0 && cp <= 0x06F9))
+		return 1;
+	switch (utf8proc_category((utf8proc_int32_t)cp)) {
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ND:
+		return nfkc_cf_stable(cp);
+	default:
+		return 0;
+	}
 }
 
 /* RFC 3492 threshold t(k) for the digit at position k. */
@@ -582,10 +598,9 @@ check_u_label(const unsigned long *cp, size_t n, int *has_rtl)
 				return 0;
 			continue;
 		}
-		if (in_ranges(c, disallowed, sizeof disallowed / sizeof disallowed[0]) &&
-		    c != 0x200C && c != 0x200D)
+		if (!idna_allowed(c))
 			return 0;
-		if (is_rtl(c) || (c >= 0x0660 && c <= 0x0669))
+		if (is_rtl(c))
 			*has_rtl = 1;
 		switch (c) {
 		case 0x00B7: /* MIDDLE DOT: only between two 'l' */
@@ -612,11 +627,11 @@ check_u_label(const unsigned long *cp, size_t n, int *has_rtl)
 			break;
 		}
 		case 0x200D: /* ZERO WIDTH JOINER: after a virama */
-			if (i == 0 || !in_ranges(cp[i - 1], virama, sizeof virama / sizeof virama[0]))
+			if (i == 0 || !is_virama(cp[i - 1]))
 				return 0;
 			break;
 		case 0x200C: /* ZERO WIDTH NON-JOINER: after a virama or between joining letters */
-			if (i > 0 && in_ranges(cp[i - 1], virama, sizeof virama / sizeof virama[0]))
+			if (i > 0 && is_virama(cp[i - 1]))
 				break;
 			if (i == 0 || i + 1 >= n || !is_arabic_letter(cp[i - 1]) ||
 			    !is_arabic_letter(cp[i + 1]))
@@ -645,7 +660,11 @@ check_bidi(const unsigned long *cp, size_t n)
 		return 0;
 	for (i = 0; i < n; i++) {
 		c = bidi_class(cp[i]);
+		if (c == B_OTHER)
+			return 0;
 		if (first == B_L && (c == B_R || c == B_AN))
+			return 0;
+		if (first == B_R && c == B_L)
 			return 0;
 		en |= c == B_EN;
 		an |= c == B_AN;

@@ -91,6 +91,179 @@ is_syntax_char(char c)
 	return c != '\0' && strchr("^$\\.*+?()[]{}|/", c) != NULL;
 }
 
+/*
+ * Translates the escape at p[*ip] (a backslash) and advances *ip past it.
+ * \S inside a class cannot be written as a PCRE2 class member, so it only
+ * sets *class_has_S for the caller to rewrite the whole class.
+ */
+static int
+translate_escape(const char *p, size_t n, size_t *ip, int in_class, int *class_has_S,
+    struct ann_buf *out, struct ann_error *e)
+{
+	size_t i = *ip;
+	int rc = ANN_OK;
+	char x;
+
+	if (i + 1 >= n)
+		return ann_error_set(e, ANN_ERR_INVALID, "pattern ends with a backslash");
+	x = p[i + 1];
+	switch (x) {
+	case 'd': case 'D': case 'w': case 'W':
+	case 'f': case 'n': case 'r': case 't':
+		rc = ann_buf_add(out, p + i, 2);
+		i += 2;
+		break;
+	case 'b': case 'B':
+		if (in_class) {
+			if (x == 'B')
+				return ann_error_set(e, ANN_ERR_INVALID,
+				    "invalid escape \\B in a character class");
+			rc = ann_buf_adds(out, "\\x{08}");
+		} else {
+			rc = ann_buf_add(out, p + i, 2);
+		}
+		i += 2;
+		break;
+	case 'v':
+		rc = ann_buf_adds(out, "\\x{0b}");
+		i += 2;
+		break;
+	case 's':
+		rc = ann_buf_adds(out, in_class ? ECMA_SPACE : "[" ECMA_SPACE "]");
+		i += 2;
+		break;
+	case 'S':
+		if (in_class)
+			*class_has_S = 1;
+		else
+			rc = ann_buf_adds(out, "[^" ECMA_SPACE "]");
+		i += 2;
+		break;
+	case 'u': {
+		unsigned long cp, lo;
+		size_t used = read_u_escape(p, n, i, &cp);
+
+		if (used == 0)
+			return ann_error_set(e, ANN_ERR_INVALID, "invalid \\u escape");
+		i += used;
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && p[i] == '\\' &&
+		    p[i + 1] == 'u') {
+			size_t used2 = read_u_escape(p, n, i, &lo);
+
+			if (used2 && lo >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i += used2;
+			}
+		}
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			return ann_error_set(e, ANN_ERR_INVALID,
+			    "lone surrogate \\u%04lx in pattern", cp);
+		rc = ann_buf_addf(out, "\\x{%lx}", cp);
+		break;
+	}
+	case 'x':
+		if (i + 3 >= n || hexval(p[i + 2]) < 0 || hexval(p[i + 3]) < 0)
+			return ann_error_set(e, ANN_ERR_INVALID, "invalid \\x escape");
+		rc = ann_buf_addf(out, "\\x{%c%c}", p[i + 2], p[i + 3]);
+		i += 4;
+		break;
+	case 'c':
+		if (i + 2 >= n || !((p[i + 2] >= 'a' && p[i + 2] <= 'z') ||
+		    (p[i + 2] >= 'A' && p[i + 2] <= 'Z')))
+			return ann_error_set(e, ANN_ERR_INVALID, "invalid \\c escape");
+		rc = ann_buf_addf(out, "\\x{%02x}", p[i + 2] % 32);
+		i += 3;
+		break;
+	case '0':
+		if (i + 2 < n && p[i + 2] >= '0' && p[i + 2] <= '9')
+			return ann_error_set(e, ANN_ERR_INVALID, "invalid octal escape");
+		rc = ann_buf_adds(out, "\\x{0}");
+		i += 2;
+		break;
+	case '1': case '2': case '3': case '4': case '5':
+	case '6': case '7': case '8': case '9':
+		if (in_class)
+			return ann_error_set(e, ANN_ERR_INVALID,
+			    "invalid escape \\%c in a character class", x);
+		rc = ann_buf_addc(out, '\\');
+		for (i++; rc == ANN_OK && i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			rc = ann_buf_addc(out, p[i]);
+		break;
+	case 'k':
+		rc = ann_buf_add(out, p + i, 2);
+		i += 2;
+		break;
+	case 'p': case 'P': {
+		size_t j = i + 2;
+		const char *name;
+		size_t name_len;
+
+		if (j >= n || p[j] != '{')
+			return ann_error_set(e, ANN_ERR_INVALID, "invalid \\%c escape", x);
+		while (j < n && p[j] != '}')
+			j++;
+		if (j >= n)
+			return ann_error_set(e, ANN_ERR_INVALID, "unterminated \\%c{", x);
+		name = p + i + 3;
+		name_len = (size_t)(p + j - name);
+		/* ECMA spells "General_Category=L" and "Script=Greek";
+		 * PCRE2 takes the value alone, or "scx:" for extensions. */
+		if (name_len > 17 && memcmp(name, "General_Category=", 17) == 0) {
+			name += 17;
+			name_len -= 17;
+		} else if (name_len > 3 && memcmp(name, "gc=", 3) == 0) {
+			name += 3;
+			name_len -= 3;
+		} else if (name_len > 7 && memcmp(name, "Script=", 7) == 0) {
+			name += 7;
+			name_len -= 7;
+		} else if (name_len > 3 && memcmp(name, "sc=", 3) == 0) {
+			name += 3;
+			name_len -= 3;
+		} else if (name_len > 18 && memcmp(name, "Script_Extensions=", 18) == 0) {
+			rc = ann_buf_addf(out, "\\%c{scx:%.*s}", x, (int)(name_len - 18),
+			    name + 18);
+			i = j + 1;
+			break;
+		} else if (name_len > 4 && memcmp(name, "scx=", 4) == 0) {
+			rc = ann_buf_addf(out, "\\%c{scx:%.*s}", x, (int)(name_len - 4),
+			    name + 4);
+			i = j + 1;
+			break;
+		}
+		{
+			size_t k;
+
+			for (k = 0; k < sizeof category_names / sizeof category_names[0]; k++) {
+				if (strlen(category_names[k][0]) == name_len &&
+				    memcmp(category_names[k][0], name, name_len) == 0) {
+					name = category_names[k][1];
+					name_len = strlen(name);
+					break;
+				}
+			}
+		}
+		rc = ann_buf_addf(out, "\\%c{%.*s}", x, (int)name_len, name);
+		i = j + 1;
+		break;
+	}
+	case '-':
+		if (!in_class)
+			return ann_error_set(e, ANN_ERR_INVALID, "invalid escape \\-");
+		rc = ann_buf_add(out, "\\-", 2);
+		i += 2;
+		break;
+	default:
+		if (!is_syntax_char(x))
+			return ann_error_set(e, ANN_ERR_INVALID, "invalid escape \\%c", x);
+		rc = ann_buf_add(out, p + i, 2);
+		i += 2;
+		break;
+	}
+	*ip = i;
+	return rc;
+}
+
 int
 ann_schema_regex_translate(const char *p, size_t n, struct ann_buf *out, struct ann_error *e)
 {
@@ -107,164 +280,9 @@ ann_schema_regex_translate(const char *p, size_t n, struct ann_buf *out, struct 
 		int quantifier = 0;
 
 		if (c == '\\') {
-			char x;
-
-			if (i + 1 >= n)
-				return ann_error_set(e, ANN_ERR_INVALID, "pattern ends with a backslash");
-			x = p[i + 1];
-			switch (x) {
-			case 'd': case 'D': case 'w': case 'W':
-			case 'f': case 'n': case 'r': case 't':
-				rc = ann_buf_add(out, p + i, 2);
-				i += 2;
-				break;
-			case 'b': case 'B':
-				if (in_class) {
-					if (x == 'B')
-						return ann_error_set(e, ANN_ERR_INVALID,
-						    "invalid escape \\B in a character class");
-					rc = ann_buf_adds(out, "\\x{08}");
-				} else {
-					rc = ann_buf_add(out, p + i, 2);
-				}
-				i += 2;
-				break;
-			case 'v':
-				rc = ann_buf_adds(out, "\\x{0b}");
-				i += 2;
-				break;
-			case 's':
-				rc = ann_buf_adds(out, in_class ? ECMA_SPACE : "[" ECMA_SPACE "]");
-				i += 2;
-				break;
-			case 'S':
-				if (in_class)
-					class_has_S = 1;
-				else
-					rc = ann_buf_adds(out, "[^" ECMA_SPACE "]");
-				i += 2;
-				break;
-			case 'u': {
-				unsigned long cp, lo;
-				size_t used = read_u_escape(p, n, i, &cp);
-
-				if (used == 0)
-					return ann_error_set(e, ANN_ERR_INVALID, "invalid \\u escape");
-				i += used;
-				if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < n && p[i] == '\\' &&
-				    p[i + 1] == 'u') {
-					size_t used2 = read_u_escape(p, n, i, &lo);
-
-					if (used2 && lo >= 0xDC00 && lo <= 0xDFFF) {
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-						i += used2;
-					}
-				}
-				if (cp >= 0xD800 && cp <= 0xDFFF)
-					return ann_error_set(e, ANN_ERR_INVALID,
-					    "lone surrogate \\u%04lx in pattern", cp);
-				rc = ann_buf_addf(out, "\\x{%lx}", cp);
-				break;
-			}
-			case 'x':
-				if (i + 3 >= n || hexval(p[i + 2]) < 0 || hexval(p[i + 3]) < 0)
-					return ann_error_set(e, ANN_ERR_INVALID, "invalid \\x escape");
-				rc = ann_buf_addf(out, "\\x{%c%c}", p[i + 2], p[i + 3]);
-				i += 4;
-				break;
-			case 'c':
-				if (i + 2 >= n || !((p[i + 2] >= 'a' && p[i + 2] <= 'z') ||
-				    (p[i + 2] >= 'A' && p[i + 2] <= 'Z')))
-					return ann_error_set(e, ANN_ERR_INVALID, "invalid \\c escape");
-				rc = ann_buf_addf(out, "\\x{%02x}", p[i + 2] % 32);
-				i += 3;
-				break;
-			case '0':
-				if (i + 2 < n && p[i + 2] >= '0' && p[i + 2] <= '9')
-					return ann_error_set(e, ANN_ERR_INVALID, "invalid octal escape");
-				rc = ann_buf_adds(out, "\\x{0}");
-				i += 2;
-				break;
-			case '1': case '2': case '3': case '4': case '5':
-			case '6': case '7': case '8': case '9':
-				if (in_class)
-					return ann_error_set(e, ANN_ERR_INVALID,
-					    "invalid escape \\%c in a character class", x);
-				rc = ann_buf_addc(out, '\\');
-				for (i++; rc == ANN_OK && i < n && p[i] >= '0' && p[i] <= '9'; i++)
-					rc = ann_buf_addc(out, p[i]);
-				break;
-			case 'k':
-				rc = ann_buf_add(out, p + i, 2);
-				i += 2;
-				break;
-			case 'p': case 'P': {
-				size_t j = i + 2;
-				const char *name;
-				size_t name_len;
-
-				if (j >= n || p[j] != '{')
-					return ann_error_set(e, ANN_ERR_INVALID, "invalid \\%c escape", x);
-				while (j < n && p[j] != '}')
-					j++;
-				if (j >= n)
-					return ann_error_set(e, ANN_ERR_INVALID, "unterminated \\%c{", x);
-				name = p + i + 3;
-				name_len = (size_t)(p + j - name);
-				/* ECMA spells "General_Category=L" and "Script=Greek";
-				 * PCRE2 takes the value alone, or "scx:" for extensions. */
-				if (name_len > 17 && memcmp(name, "General_Category=", 17) == 0) {
-					name += 17;
-					name_len -= 17;
-				} else if (name_len > 3 && memcmp(name, "gc=", 3) == 0) {
-					name += 3;
-					name_len -= 3;
-				} else if (name_len > 7 && memcmp(name, "Script=", 7) == 0) {
-					name += 7;
-					name_len -= 7;
-				} else if (name_len > 3 && memcmp(name, "sc=", 3) == 0) {
-					name += 3;
-					name_len -= 3;
-				} else if (name_len > 18 && memcmp(name, "Script_Extensions=", 18) == 0) {
-					rc = ann_buf_addf(out, "\\%c{scx:%.*s}", x, (int)(name_len - 18),
-					    name + 18);
-					i = j + 1;
-					break;
-				} else if (name_len > 4 && memcmp(name, "scx=", 4) == 0) {
-					rc = ann_buf_addf(out, "\\%c{scx:%.*s}", x, (int)(name_len - 4),
-					    name + 4);
-					i = j + 1;
-					break;
-				}
-				{
-					size_t k;
-
-					for (k = 0; k < sizeof category_names / sizeof category_names[0]; k++) {
-						if (strlen(category_names[k][0]) == name_len &&
-						    memcmp(category_names[k][0], name, name_len) == 0) {
-							name = category_names[k][1];
-							name_len = strlen(name);
-							break;
-						}
-					}
-				}
-				rc = ann_buf_addf(out, "\\%c{%.*s}", x, (int)name_len, name);
-				i = j + 1;
-				break;
-			}
-			case '-':
-				if (!in_class)
-					return ann_error_set(e, ANN_ERR_INVALID, "invalid escape \\-");
-				rc = ann_buf_add(out, "\\-", 2);
-				i += 2;
-				break;
-			default:
-				if (!is_syntax_char(x))
-					return ann_error_set(e, ANN_ERR_INVALID, "invalid escape \\%c", x);
-				rc = ann_buf_add(out, p + i, 2);
-				i += 2;
-				break;
-			}
+			rc = translate_escape(p, n, &i, in_class, &class_has_S, out, e);
+			if (rc)
+				return rc;
 			after_quantifier = 0;
 			continue;
 		}

@@ -394,6 +394,37 @@ references_resolve_from_local_files(void)
 	rmdir(dir);
 }
 
+static int
+format_ok(const char *name, const char *value)
+{
+	return ann_schema_format_check(name, value, strlen(value));
+}
+
+static void
+formats_check_japanese_hosts_and_dates(void)
+{
+	CHECK(format_ok("idn-hostname", "例え.テスト"));
+	CHECK(format_ok("idn-hostname", "株式会社-山田.jp"));
+	CHECK(format_ok("idn-hostname", "例え。テスト"));
+	CHECK(!format_ok("idn-hostname", "ＡＢＣ.com"));         /* full-width: NFKC changes it */
+	CHECK(!format_ok("idn-hostname", "\xe2\x84\xaa" "elvin.com")); /* KELVIN SIGN */
+	CHECK(!format_ok("idn-hostname", "請求書　.jp"));        /* ideographic space */
+	CHECK(!format_ok("hostname", "例え.テスト"));
+	CHECK(format_ok("hostname", "xn--r8jz45g.xn--zckzah"));
+	CHECK(!format_ok("hostname", "xn--r8jz45g.xn--"));
+	CHECK(format_ok("idn-email", "山田@例え.テスト"));
+	CHECK(!format_ok("email", "山田@example.com"));
+	CHECK(format_ok("date", "2024-02-29"));
+	CHECK(!format_ok("date", "2023-02-29"));
+	CHECK(!format_ok("date", "2024/06/01"));
+	CHECK(!format_ok("date", "２０２４-０６-０１"));
+	CHECK(format_ok("date-time", "2024-06-01T09:00:00+09:00"));
+	CHECK(!format_ok("date-time", "2024-06-01 09:00:00"));
+	CHECK(format_ok("time", "23:59:60Z"));
+	CHECK(format_ok("time", "08:59:60+09:00"));     /* 23:59:60 UTC */
+	CHECK(!format_ok("time", "12:59:60+09:00"));
+}
+
 static void
 work_limit_stops_exponential_schemas(void)
 {
@@ -463,6 +494,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(errors_use_basic_output_format),
 	ANN_TEST(max_errors_stops_early),
 	ANN_TEST(references_resolve_from_local_files),
+	ANN_TEST(formats_check_japanese_hosts_and_dates),
 	ANN_TEST(work_limit_stops_exponential_schemas),
 	ANN_TEST(jsonv_parser_rejects_malformed_input),
 )

@@ -20,12 +20,12 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -DANN_VERSION='"$(VERSION)"' -DANN_DATADIR='"$(DATADIR)"' \
              -Ilib -Icmd $(WARN) $(HARDEN) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS ?= -pie -Wl,-z,relro,-z,now
-LDLIBS  := -lcjson -lcurl -lcrypto -lpcre2-8 -lmicrohttpd -lpthread -lm
+LDLIBS  := -lcjson -lcurl -lcrypto -lpcre2-8 -lmicrohttpd -lutf8proc -lpthread -lm
 
 # Debian packages the build and the tests need (checked by tests/deps.sh).
 DEB_PACKAGES := build-essential pkg-config libcjson-dev libcurl4-openssl-dev \
                 libssl-dev libpcre2-dev libmicrohttpd-dev bats clang \
-                libclang-rt-14-dev
+                libclang-rt-14-dev libutf8proc-dev
 
 # Build output goes to a directory of its own, so the sanitizer build
 # (build-asan/, bin-asan/) never mixes objects with the normal one.
@@ -38,7 +38,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 
 # Default templates from share/, built into the library (tools/embed.sh).
-GEN_OBJ  := $(B)/gen/feedback.o
+GEN_OBJ  := $(B)/gen/feedback.o $(B)/gen/prompt_templates.o
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(GEN_OBJ)
 CMDS     := $(CMD_SRC:cmd/%.c=$(BIN)/%)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
@@ -58,6 +58,12 @@ $(B)/gen/feedback.c: share/feedback/en.mustache share/feedback/ja.mustache tools
 	@mkdir -p $(dir $@)
 	sh tools/embed.sh ann_reask_feedback_en share/feedback/en.mustache \
 	    ann_reask_feedback_ja share/feedback/ja.mustache >$@
+
+$(B)/gen/prompt_templates.c: share/templates/default.en.tmpl \
+    share/templates/default.ja.tmpl tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh ann_prompt_template_en share/templates/default.en.tmpl \
+	    ann_prompt_template_ja share/templates/default.ja.tmpl >$@
 
 $(B)/gen/%.o: $(B)/gen/%.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -108,7 +114,7 @@ asan: deps
 FUZZ_SECONDS ?= 600
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 fuzz: deps
-	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
+	@LDLIBS="$(LDLIBS)" sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_SRC)
 
 bench: all
 	@sh bench/run.sh

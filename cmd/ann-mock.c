@@ -239,9 +239,7 @@ main(int argc, char **argv)
 
 	if ((rc = ann_mock_start(&m, &o, &e)) < 0) {
 		ann_cli_error("%s", e.msg);
-		return rc == ANN_ERR_CONFIG || rc == ANN_ERR_SYNTAX || rc == ANN_ERR_INVALID ||
-		    (rc == ANN_ERR_IO && o.answers_path && strstr(e.msg, "answers")) ?
-		    ANN_EXIT_USAGE : ANN_EXIT_SYSTEM;
+		return rc == ANN_ERR_CONFIG ? ANN_EXIT_USAGE : ANN_EXIT_SYSTEM;
 	}
 	printf("%s\n", ann_mock_url(m));
 	if (fflush(stdout) != 0) {

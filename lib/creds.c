@@ -18,6 +18,8 @@
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
+#include "ascii.h"
+#include "json.h"
 #include "awsconfig.h"
 #include "buf.h"
 
@@ -155,20 +157,6 @@ set_keys(struct ann_creds *c, const char *akid, const char *secret, const char *
 
 /* ---- ISO 8601 times ---- */
 
-static int
-digits(const char *s, int n)
-{
-	int v = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int
 ann_creds_parse_time(const char *s, time_t *out)
 {
@@ -180,12 +168,12 @@ ann_creds_parse_time(const char *s, time_t *out)
 	if (s == NULL || strlen(s) < 20 || s[4] != '-' || s[7] != '-' ||
 	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
 		return ANN_ERR_INVALID;
-	year = digits(s, 4);
-	mon = digits(s + 5, 2);
-	day = digits(s + 8, 2);
-	hour = digits(s + 11, 2);
-	min = digits(s + 14, 2);
-	sec = digits(s + 17, 2);
+	year = ann_ascii_digits(s, 4);
+	mon = ann_ascii_digits(s + 5, 2);
+	day = ann_ascii_digits(s + 8, 2);
+	hour = ann_ascii_digits(s + 11, 2);
+	min = ann_ascii_digits(s + 14, 2);
+	sec = ann_ascii_digits(s + 17, 2);
 	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 ||
 	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60)
 		return ANN_ERR_INVALID;
@@ -200,12 +188,12 @@ ann_creds_parse_time(const char *s, time_t *out)
 	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
 		offset = 0;
 	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':' &&
-	    digits(p + 1, 2) >= 0 && digits(p + 4, 2) >= 0) {
-		offset = (digits(p + 1, 2) * 60L + digits(p + 4, 2)) * 60L;
+	    ann_ascii_digits(p + 1, 2) >= 0 && ann_ascii_digits(p + 4, 2) >= 0) {
+		offset = (ann_ascii_digits(p + 1, 2) * 60L + ann_ascii_digits(p + 4, 2)) * 60L;
 		if (*p == '-')
 			offset = -offset;
-	} else if ((*p == '+' || *p == '-') && strlen(p) == 5 && digits(p + 1, 4) >= 0) {
-		offset = (digits(p + 1, 2) * 60L + digits(p + 3, 2)) * 60L;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 5 && ann_ascii_digits(p + 1, 4) >= 0) {
+		offset = (ann_ascii_digits(p + 1, 2) * 60L + ann_ascii_digits(p + 3, 2)) * 60L;
 		if (*p == '-')
 			offset = -offset;
 	} else {
@@ -246,8 +234,9 @@ json_string(const cJSON *obj, const char *name)
 /*
  * Reads AccessKeyId, SecretAccessKey, the token member token_name and an
  * optional Expiration from a JSON document. what names the source for messages.
- * NOTE: cJSON accepts some invalid JSON (the strict scanner of json.h does
- * not); for a credential document that leniency only affects error wording.
+ * The strict scanner checks the document first, because cJSON would accept
+ * invalid UTF-8 or bad escapes and silently cut a key short. Its message is
+ * not passed on: it quotes a byte of the document, which may be a secret.
  */
 static int
 parse_json_creds(struct ann_creds *out, const char *json, size_t n, const char *token_name,
@@ -259,6 +248,10 @@ parse_json_creds(struct ann_creds *out, const char *json, size_t n, const char *
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	if (ann_json_check(json, n, NULL, NULL) != ANN_OK) {
+		rc = ann_error_set(e, ANN_ERR_CONFIG, "%s: output is not valid JSON", what);
+		goto done;
+	}
 	if (doc == NULL || !cJSON_IsObject(doc)) {
 		rc = ann_error_set(e, ANN_ERR_CONFIG, "%s: output is not a JSON object", what);
 		goto done;

@@ -52,7 +52,7 @@ int ann_error_prefix(struct ann_error *e, const char *fmt, ...)
 const char *ann_err_name(enum ann_err code);
 
 /*
- * Exit statuses shared by every command (doc/ann.7 lists them):
+ * Exit statuses shared by every command, as doc/cli.md lists them:
  * 0 every record succeeded; 1 the stream was processed but some records
  * ended with an error; 2 usage error (bad option, unreadable schema or
  * template); 3 system error (I/O, memory, configuration or credentials).

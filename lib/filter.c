@@ -15,6 +15,7 @@ ann_filter_init(struct ann_filter *f, int in_fd, int out_fd, int flush_each)
 	ann_buf_init(&f->line_out, 0);
 	f->records_in = 0;
 	f->line_errors = 0;
+	f->skipped = 0;
 }
 
 void
@@ -113,6 +114,10 @@ ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
 			rc = mark_missing_id(f, e);
 		} else {
 			rc = handler(ctx, &f->rec, &f->edit, &f->line_out, e);
+			if (rc == ANN_FILTER_SKIP) {
+				f->skipped++;
+				continue;
+			}
 			if (rc == ANN_OK && f->line_out.len == 0)
 				rc = ann_record_write(&f->rec, &f->edit, &f->line_out);
 		}

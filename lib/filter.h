@@ -13,9 +13,13 @@
  * The handler gets the parsed record and an empty edit and output buffer.
  * It either fills the edit (the loop then writes the record spliced with
  * it) or appends whole lines to out itself (for commands that route or
- * rebuild). Returning nonzero stops the run with that error: use it for
- * system failures only, since a failing record is data, not a stop.
+ * rebuild). Returning ANN_FILTER_SKIP leaves the record out of the output,
+ * for selections the user asked for (a shard of the input). Returning a
+ * negative error stops the run: use it for system failures only, since a
+ * failing record is data, not a stop.
  */
+
+#define ANN_FILTER_SKIP 1
 #ifndef ANN_FILTER_H
 #define ANN_FILTER_H
 
@@ -39,6 +43,7 @@ struct ann_filter {
 	struct ann_buf line_out;
 	size_t records_in;   /* lines that were records or line errors */
 	size_t line_errors;  /* lines turned into error records, or marked, here */
+	size_t skipped;      /* records a handler left out with ANN_FILTER_SKIP */
 };
 
 void ann_filter_init(struct ann_filter *f, int in_fd, int out_fd, int flush_each);
@@ -46,8 +51,8 @@ void ann_filter_release(struct ann_filter *f);
 
 /*
  * Runs handler over every record until the end of input. Returns ANN_OK,
- * the handler's error, or a read or write error; f->out.broken_pipe tells
- * an early close by the reader apart from other write errors.
+ * the handler's error, or a read or write error; f->out.broken_pipe is set
+ * when the error was the reader closing early (EPIPE).
  */
 int ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
     struct ann_error *e);

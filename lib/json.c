@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
+
 struct scanner {
 	const unsigned char *s;
 	size_t n;
@@ -40,18 +42,6 @@ skip_space(struct scanner *sc)
 	}
 }
 
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads the four hex digits after "\u" at s[i]; -1 when they are not hex. */
 static long
 read_hex4(const unsigned char *s, size_t n, size_t i)
@@ -62,7 +52,7 @@ read_hex4(const unsigned char *s, size_t n, size_t i)
 	if (n - i < 4 || i > n)
 		return -1;
 	for (k = 0; k < 4; k++) {
-		int h = hex_value(s[i + k]);
+		int h = ann_ascii_hex_value(s[i + k]);
 		if (h < 0)
 			return -1;
 		v = v * 16 + h;
@@ -470,7 +460,7 @@ find_duplicate(const struct ann_json_members *m, int *nomem)
 
 	while (size < m->n * 2)
 		size *= 2;
-	table = calloc(size, sizeof *table); /* slot holds index + 1; 0 is empty */
+	table = calloc(size, sizeof *table); /* a slot contains index + 1; 0 is empty */
 	if (table == NULL) {
 		*nomem = 1;
 		return -1;
@@ -699,3 +689,4 @@ ann_json_type_at(const char *s)
 	default: return ANN_JSON_NUMBER;
 	}
 }
+

@@ -53,7 +53,7 @@ void ann_jsonl_reader_release(struct ann_jsonl_reader *r);
  * *len (valid until the next call) and its 1-based number in *line_no.
  * Returns ANN_ERR_EOF at the end, ANN_ERR_IO on a read error,
  * ANN_ERR_AGAIN when fd is non-blocking and no whole line has arrived yet
- * (call again once poll() says fd is readable), and
+ * (call again once poll() reports fd readable), and
  * ANN_ERR_TOO_LARGE for a line longer than max_line: that line is consumed
  * and discarded, *line_no names it, *line is NULL and *len 0, and the next
  * call goes on after it.
@@ -71,7 +71,7 @@ struct ann_jsonl_writer {
 void ann_jsonl_writer_init(struct ann_jsonl_writer *w, int fd, int flush_each);
 void ann_jsonl_writer_release(struct ann_jsonl_writer *w);
 
-/* Queues one line (which must end with '\n') and writes as buffering says. */
+/* Queues one line (which must end with '\n'), writing it out at once with flush_each. */
 int ann_jsonl_write(struct ann_jsonl_writer *w, const char *line, size_t len,
     struct ann_error *e);
 int ann_jsonl_flush(struct ann_jsonl_writer *w, struct ann_error *e);

@@ -103,7 +103,11 @@ int ann_mock_parse_mistakes(const char *text, double rates[ANN_MOCK_MISTAKE_COUN
 
 struct ann_mock;
 
-/* Starts the server; *out is NULL on failure. opts is copied (its strings are borrowed). */
+/*
+ * Starts the server; *out is NULL on failure. opts is copied (its strings
+ * are borrowed). Unusable settings or answers file: ANN_ERR_CONFIG;
+ * failing to listen: ANN_ERR_IO.
+ */
 int ann_mock_start(struct ann_mock **out, const struct ann_mock_opts *opts, struct ann_error *e);
 
 /* Returns "http://127.0.0.1:PORT", valid until ann_mock_stop. */

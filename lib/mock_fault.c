@@ -125,7 +125,7 @@ ann_mock_parse_mistakes(const char *text, double rates[ANN_MOCK_MISTAKE_COUNT],
 	return parse_rates(text, rates, mistake_names, ANN_MOCK_MISTAKE_COUNT, "--mistakes", e);
 }
 
-/* Returns the index whose cumulative rate band holds u, or count. */
+/* Returns the index whose cumulative rate band contains u, or count. */
 static size_t
 pick_band(const double *rates, size_t count, double u)
 {
@@ -144,7 +144,7 @@ void
 mock_decide(struct mock_decision *d, const struct ann_mock_opts *o, int reask, struct mock_rng *r)
 {
 	/* Every call draws the same uniforms in the same order, so enabling one
-	 * option never shifts the draws another option sees. */
+	 * option never shifts the draws that decide another. */
 	double u_fault = mock_rng_uniform(r);
 	double u_mistake = mock_rng_uniform(r);
 	double u_kind = mock_rng_uniform(r);

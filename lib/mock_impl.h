@@ -157,7 +157,7 @@ void mock_response_header(struct mock_response *r, const char *name, const char 
 int mock_wire_parse(struct mock_call *c, const char *body, size_t len, const char *model_id,
     const char *metadata_header, const char *id_header, struct mock_error *err);
 
-/* What the model "said". */
+/* The model output the mock sends back. */
 enum mock_stop {
 	MOCK_STOP_END,
 	MOCK_STOP_TOOL,
@@ -250,7 +250,7 @@ struct mock_quota {
 void mock_quota_init(struct mock_quota *q, unsigned long rpm, unsigned long tpm);
 void mock_quota_release(struct mock_quota *q);
 
-/* Takes one request and cost tokens, or takes nothing and says which quota is spent. */
+/* Takes one request and cost tokens, or takes nothing and returns the quota that is spent. */
 enum mock_quota_verdict mock_quota_take(struct mock_quota *q, long cost);
 
 /* ---- Counters (mock_stats.c). ---- */

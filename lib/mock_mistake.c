@@ -137,12 +137,22 @@ eligible(enum ann_mock_mistake kind, const struct site *st, int have_schema)
 	}
 }
 
-/* Replaces the node at st with v (taken). */
-static void
+/* Replaces the node at st with v (taken); -1 when out of memory. */
+static int
 replace_node(struct site *st, cJSON *v)
 {
+	/* cJSON_ReplaceItemViaPointer keeps the replacement's own name, so an
+	 * object member needs its name copied over first. */
+	if (st->node->string != NULL) {
+		v->string = strdup(st->node->string);
+		if (v->string == NULL) {
+			cJSON_Delete(v);
+			return -1;
+		}
+	}
 	cJSON_ReplaceItemViaPointer(st->parent, st->node, v);
 	st->node = v;
+	return 0;
 }
 
 /* Formats d with thousands separators and a currency mark: "¥12,000", "$1,234.50". */
@@ -337,11 +347,11 @@ change_value(enum ann_mock_mistake kind, struct mock_reply *rp, const struct moc
 	if (st->parent == NULL) {
 		cJSON_Delete(rp->value);
 		rp->value = v;
-	} else {
-		replace_node(st, v);
+	} else if (replace_node(st, v) < 0) {
+		rc = -1;
 	}
 	free(all);
-	return 1;
+	return rc;
 }
 
 static int

@@ -52,7 +52,7 @@ struct request {
 	int too_large;
 };
 
-/* What to do with the connection once a request is handled. */
+/* The connection handling that follows a request. */
 enum outcome {
 	OUTCOME_RESPOND,
 	OUTCOME_RESET,  /* abort with a TCP reset */
@@ -126,7 +126,7 @@ lookup_key(void *ctx, const char *access_key_id, struct ann_sigv4_known_key *key
 		return -1;
 	key->secret_access_key = m->o.secret_access_key;
 	key->session_token = is_set(m->o.session_token) ? m->o.session_token : NULL;
-	key->expires = m->o.token_expires;
+	key->expires = key->session_token != NULL ? m->o.token_expires : 0;
 	return 0;
 }
 
@@ -383,8 +383,12 @@ make_reply(struct ann_mock *m, struct mock_reply *rp, const struct mock_call *c,
 	char *printed;
 	int applied;
 
-	if (c->record_id.len > 0)
+	if (c->record_id.len > 0) {
 		ref = mock_answers_by_id(m->answers, c->record_id.data);
+		if (ref == NULL && m->answers != NULL)
+			ann_log(ANN_LOG_INFO, "record %.100s is not in the answers file; matching by text",
+			    c->record_id.data);
+	}
 	if (ref == NULL && c->user_text.len > 0)
 		ref = mock_answers_by_text(m->answers, c->user_text.data);
 	/* Synthesis depends on the key, not the call number: a record's correct
@@ -441,12 +445,18 @@ static void
 set_reset(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci;
-	struct linger lg = { 1, 0 };
+	struct sockaddr unspec;
 
-	/* SO_LINGER with a zero timeout makes close() send a reset, not a FIN. */
+	/* libmicrohttpd shuts a connection down with a FIN before closing it,
+	 * which a client sees as an empty reply. Connecting a TCP socket to
+	 * AF_UNSPEC disconnects it at once with a reset (Linux tcp_disconnect),
+	 * which is what a dropped connection looks like to the client. */
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci != NULL)
-		setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	if (ci == NULL)
+		return;
+	memset(&unspec, 0, sizeof unspec);
+	unspec.sa_family = AF_UNSPEC;
+	connect(ci->connect_fd, &unspec, sizeof unspec);
 }
 
 static enum outcome
@@ -484,7 +494,8 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	struct mock_rng r;
 	enum mock_quota_verdict qv;
 	enum outcome out = OUTCOME_RESPOND;
-	char key[128], request_id[40];
+	char text_key[40], request_id[40];
+	const char *key = "-";
 	uint64_t key_hash, n;
 	int rc = 0;
 
@@ -493,10 +504,16 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	memset(&d, 0, sizeof d);
 	d.fault = MOCK_NO_FAULT;
 	d.mistake = MOCK_NO_MISTAKE;
-	snprintf(key, sizeof key, "-");
 	format_request_id(request_id, m->o.seed, mock_hash64(rq->target.data, rq->target.len),
 	    (uint64_t)time(NULL));
 
+	/* A body cut at the size limit cannot be verified, so it is rejected
+	 * first, with the reason. */
+	if (rq->too_large) {
+		mock_error_set(&err, MOCK_E_VALIDATION, "the request body is larger than %u bytes", MAX_BODY);
+		out = fail(m, resp, api, &err, request_id);
+		goto done;
+	}
 	if (!m->o.no_auth) {
 		if (api == MOCK_API_ANTHROPIC)
 			rc = check_anthropic(m, conn, &err);
@@ -511,11 +528,6 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 			goto done;
 		}
 	}
-	if (rq->too_large) {
-		mock_error_set(&err, MOCK_E_VALIDATION, "the request body is larger than %u bytes", MAX_BODY);
-		out = fail(m, resp, api, &err, request_id);
-		goto done;
-	}
 	if (mock_wire_parse(&c, rq->body.data, rq->body.len, model,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amzn-Bedrock-Request-Metadata"),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Ann-Record-Id"), &err) < 0) {
@@ -523,11 +535,13 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 		goto done;
 	}
 
-	if (c.record_id.len > 0)
-		snprintf(key, sizeof key, "%s", c.record_id.data);
-	else
-		snprintf(key, sizeof key, "text:%016llx",
+	if (c.record_id.len > 0) {
+		key = c.record_id.data;
+	} else {
+		snprintf(text_key, sizeof text_key, "text:%016llx",
 		    (unsigned long long)mock_hash64(c.first_user.data, c.first_user.len));
+		key = text_key;
+	}
 	key_hash = mock_hash64(key, strlen(key));
 	n = mock_stats_call(m->stats, key, api);
 	format_request_id(request_id, m->o.seed, key_hash, n);
@@ -569,6 +583,7 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	    mock_wire_success(resp, &c, &rp, d.latency_ms, request_id) < 0) {
 		ann_buf_reset(&resp->body);
 		resp->nheaders = 0;
+		ann_log(ANN_LOG_ERROR, "record %.100s: out of memory building the answer", key);
 		mock_error_set(&err, MOCK_E_INTERNAL, "out of memory building the answer");
 		out = fail(m, resp, api, &err, request_id);
 		goto done;
@@ -577,7 +592,7 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 	mock_stats_status(m->stats, 200);
 
 done:
-	ann_log(ANN_LOG_INFO, "%s %.200s %d key=%s fault=%s mistake=%s", method, rq->target.data,
+	ann_log(ANN_LOG_INFO, "%s %.200s %d key=%.100s fault=%s mistake=%s", method, rq->target.data,
 	    out == OUTCOME_RESPOND ? resp->status : 0, key, ann_mock_fault_name(d.fault),
 	    ann_mock_mistake_name(d.mistake));
 	mock_reply_release(&rp);
@@ -782,8 +797,12 @@ ann_mock_start(struct ann_mock **out, const struct ann_mock_opts *opts, struct a
 		goto fail;
 	}
 	if (opts->answers_path != NULL &&
-	    (rc = mock_answers_load(&m->answers, opts->answers_path, e)) < 0)
+	    (rc = mock_answers_load(&m->answers, opts->answers_path, e)) < 0) {
+		/* A file named by an option that cannot be used is a usage error. */
+		if (rc != ANN_ERR_NOMEM)
+			rc = e->code = ANN_ERR_CONFIG;
 		goto fail;
+	}
 
 	m->daemon = MHD_start_daemon(flags, (uint16_t)opts->port, NULL, NULL, access_handler, m,
 	    MHD_OPTION_SOCK_ADDR, addr,

@@ -168,6 +168,9 @@ append_content(struct ann_buf *b, const cJSON *content)
 /*
  * Walks the messages: collects user text, spots a re-ask (an assistant turn
  * followed by a user turn) and counts input tokens.
+ * NOTE: few-shot examples (user and assistant pairs before the record's
+ * turn) match the re-ask rule too; the request carries nothing that tells
+ * them apart.
  */
 static int
 read_messages(struct mock_call *c, const cJSON *messages, struct mock_error *err)

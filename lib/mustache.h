@@ -27,11 +27,11 @@
  * Errors: compile errors (an unclosed tag or section, a closing tag that
  * does not match, an invalid set-delimiter tag, an empty name) return
  * ANN_ERR_SYNTAX with a message "ORIGIN:LINE: ..." naming the template line.
- * Rendering fails only for partials nested deeper than
- * ANN_MUSTACHE_MAX_PARTIAL_DEPTH or included more than
- * ANN_MUSTACHE_MAX_PARTIAL_COUNT times in one rendering (a partial that
- * includes itself twice would otherwise take 2^depth steps), both
- * ANN_ERR_TOO_LARGE, an output buffer that reaches its cap, or memory. A partial the environment lacks renders as
+ * Rendering fails with ANN_ERR_TOO_LARGE when partials nest deeper than
+ * ANN_MUSTACHE_MAX_PARTIAL_DEPTH, when one rendering includes partials more
+ * than ANN_MUSTACHE_MAX_PARTIAL_COUNT times (a partial that includes itself
+ * twice would otherwise take 2^depth steps), or when the output buffer
+ * reaches its cap. Otherwise it fails only when memory runs out. A partial the environment lacks renders as
  * nothing, as the specification requires.
  *
  * Ownership: templates copy their source. Rendering borrows the cJSON data.

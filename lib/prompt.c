@@ -27,6 +27,10 @@
  */
 #define ATTACHED_BASE64_MAX ((size_t)20000000)
 
+/* The built-in templates, generated from share/templates/default.*.tmpl. */
+extern const char ann_prompt_template_en[];
+extern const char ann_prompt_template_ja[];
+
 static const char *const default_attach_members[] = {
 	"image", "images", "pdf", "document", "documents", "attachments",
 };
@@ -1234,4 +1238,10 @@ ann_prompt_run(struct ann_prompt *p, int in_fd, int out_fd,
 	stats->broken_pipe = f.out.broken_pipe;
 	ann_filter_release(&f);
 	return rc;
+}
+
+const char *
+ann_prompt_builtin_template(enum ann_prompt_lang lang)
+{
+	return lang == ANN_PROMPT_JA ? ann_prompt_template_ja : ann_prompt_template_en;
 }

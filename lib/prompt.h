@@ -108,7 +108,10 @@ struct ann_prompt_stats {
 int ann_prompt_run(struct ann_prompt *p, int in_fd, int out_fd,
     struct ann_prompt_stats *stats, struct ann_error *e);
 
-/* Returns the built-in template text for lang (a static string). */
+/*
+ * Returns the built-in template text for lang (a static string), which the
+ * build embeds from share/templates/default.en.tmpl or default.ja.tmpl.
+ */
 const char *ann_prompt_builtin_template(enum ann_prompt_lang lang);
 
 #endif

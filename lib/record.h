@@ -2,7 +2,7 @@
  * Records: one JSON object per line, edited rather than rebuilt.
  *
  * A command parses a line into a struct ann_record, which borrows the line
- * bytes and knows where each top-level member sits. It reads the members it
+ * bytes and records where each top-level member sits. It reads the members it
  * needs (parsing only those with cJSON), then writes the record back by
  * splicing: the original bytes of every member it does not own, in input
  * order, then its own members. Members it does not own pass through byte

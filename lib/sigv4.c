@@ -13,6 +13,8 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "ascii.h"
+
 /* Headers the signer produces itself; copies in the request are ignored. */
 static const char *const signer_owned[] = {
 	"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256",
@@ -41,18 +43,6 @@ static int
 is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static void
@@ -135,20 +125,6 @@ ann_sigv4_format_date(time_t t, char out[ANN_SIGV4_DATE_LEN + 1])
 	out[pos] = '\0';
 }
 
-static int
-parse_digits(const char *s, int n)
-{
-	int v = 0;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 int
 ann_sigv4_parse_date(const char *s, time_t *out, struct ann_error *e)
 {
@@ -158,12 +134,12 @@ ann_sigv4_parse_date(const char *s, time_t *out, struct ann_error *e)
 
 	if (s == NULL || strlen(s) != ANN_SIGV4_DATE_LEN || s[8] != 'T' || s[15] != 'Z')
 		goto invalid;
-	year = parse_digits(s, 4);
-	mon = parse_digits(s + 4, 2);
-	day = parse_digits(s + 6, 2);
-	hour = parse_digits(s + 9, 2);
-	min = parse_digits(s + 11, 2);
-	sec = parse_digits(s + 13, 2);
+	year = ann_ascii_digits(s, 4);
+	mon = ann_ascii_digits(s + 4, 2);
+	day = ann_ascii_digits(s + 6, 2);
+	hour = ann_ascii_digits(s + 9, 2);
+	min = ann_ascii_digits(s + 11, 2);
+	sec = ann_ascii_digits(s + 13, 2);
 	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > mdays[mon - 1] ||
 	    hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 59)
 		goto invalid;
@@ -320,8 +296,8 @@ percent_decode(struct ann_buf *out, const char *s, size_t n)
 		int hi, lo;
 
 		if (s[i] == '%' && i + 2 < n &&
-		    (hi = hex_value((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hex_value((unsigned char)s[i + 2])) >= 0) {
+		    (hi = ann_ascii_hex_value((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = ann_ascii_hex_value((unsigned char)s[i + 2])) >= 0) {
 			rc = ann_buf_addc(out, (char)(hi * 16 + lo));
 			i += 2;
 		} else {
@@ -1336,3 +1312,4 @@ done:
 		return ann_error_set(e, rc, "verify signature: %s", ann_err_name(rc));
 	return ANN_OK;
 }
+

@@ -431,7 +431,7 @@ EOF
 	[ "$(jget 'r["request"]["answer"]' <<<"$output")" = '{"mode":"json"}' ]
 }
 
-@test "shipped default templates match the built-in ones" {
+@test "built-in templates are the shipped default files" {
 	run -0 ann-prompt --print-template
 	diff <(printf '%s\n' "$output") "$ANN_TOP/share/templates/default.en.tmpl"
 	run -0 ann-prompt --print-template --lang ja

@@ -16,6 +16,11 @@ if ! python3 -c 'import botocore' 2>/dev/null; then
 	missing="$missing python3-botocore"
 fi
 
+# ann-mock's tests drive the server with boto3's bedrock-runtime client.
+if ! python3 -c 'import boto3' 2>/dev/null; then
+	missing="$missing python3-boto3"
+fi
+
 [ -z "$missing" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -134,3 +134,11 @@ for k in range(20):
 	exec 7>&-
 	wait "$pid"
 }
+
+@test "handler can leave a selected record out" {
+	printf '%s\n' '{"id":"a"}' '{"id":"b"}' '{"id":"c"}' | jsonl-cat --skip b >out.jsonl
+	assert_file_equals out.jsonl <<-'EOF'
+	{"id":"a"}
+	{"id":"c"}
+	EOF
+}

@@ -4,7 +4,8 @@
  * A test program, not a command: it exercises the JSONL reader, the strict
  * scanner, the splicing writer and the error records end to end, through
  * real pipes. With --tag NAME=JSON it sets one member on every record, so
- * tests can check that the other members pass through byte for byte.
+ * tests can check that the other members pass through byte for byte;
+ * --skip ID leaves that record out, as a sharding handler would.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 struct cat_options {
 	const char *tag_name;
 	const char *tag_json;
+	const char *skip_id;
 };
 
 static int
@@ -26,8 +28,9 @@ tag_record(void *ctx, const struct ann_record *rec, struct ann_record_edit *edit
 {
 	const struct cat_options *opt = ctx;
 
-	(void)rec;
 	(void)out;
+	if (opt->skip_id != NULL && strcmp(rec->id.data, opt->skip_id) == 0)
+		return ANN_FILTER_SKIP;
 	if (opt->tag_name == NULL)
 		return ANN_OK;
 	if (ann_record_edit_set_raw(edit, opt->tag_name, opt->tag_json, strlen(opt->tag_json)))
@@ -40,10 +43,11 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "flush", no_argument, NULL, 'f' },
+		{ "skip", required_argument, NULL, 's' },
 		{ "tag", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cat_options opt = { NULL, NULL };
+	struct cat_options opt = { NULL, NULL, NULL };
 	struct ann_error e = ANN_ERROR_INIT;
 	struct ann_filter f;
 	int flush_each = 0;
@@ -51,12 +55,15 @@ main(int argc, char **argv)
 	int rc;
 
 	ann_cli_start("jsonl-cat");
-	while ((c = getopt_long(argc, argv, "ft:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "fs:t:", longopts, NULL)) != -1) {
 		char *eq;
 
 		switch (c) {
 		case 'f':
 			flush_each = 1;
+			break;
+		case 's':
+			opt.skip_id = optarg;
 			break;
 		case 't':
 			eq = strchr(optarg, '=');

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "buf.h"
 #include "err.h"
 #include "sigv4.h"
@@ -38,18 +39,6 @@ struct input {
 	size_t nheaders;
 	struct ann_buf body;
 };
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int
 parse_line(struct input *in, char *line)
@@ -106,7 +95,7 @@ parse_line(struct input *in, char *line)
 		size_t i, n = strlen(value);
 
 		for (i = 0; i + 1 < n; i += 2) {
-			int hi = hex_digit(value[i]), lo = hex_digit(value[i + 1]);
+			int hi = ann_ascii_hex_value((unsigned char)value[i]), lo = ann_ascii_hex_value((unsigned char)value[i + 1]);
 
 			if (hi < 0 || lo < 0 || ann_buf_addc(&in->body, (char)(hi * 16 + lo)) < 0) {
 				free(value);

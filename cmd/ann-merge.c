@@ -1,0 +1,214 @@
+/*
+ * ann-merge: joins, deduplicates, votes on and exports annotation records.
+ * Options go into struct ann_merge_options; lib/merge.c does the work.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "fields.h"
+#include "merge.h"
+
+static const char usage_text[] =
+	"Usage: ann-merge [<option>...] [<file>...]\n"
+	"       ann-merge --join [<option>...] <documents> <annotations>...\n"
+	"       ann-merge --vote [--threshold <share>] [<option>...] <run>...\n"
+	"       ann-merge --prefer [<option>...] <base> <override>...\n"
+	"\n"
+	"Merges JSONL records that share a key. With no mode option, takes the\n"
+	"union of the files and keeps the best record of each id: valid over no\n"
+	"verdict over invalid over error, then the later file and line. '-' or no\n"
+	"file reads standard input.\n"
+	"\n"
+	"  -b, --by <pointer>         JSON Pointer of the key (default /id)\n"
+	"      --bom                  CSV: start with a UTF-8 byte order mark\n"
+	"  -f, --format <format>      jsonl (default), label-studio or csv\n"
+	"  -h, --help                 print this help and exit\n"
+	"  -j, --join                 documents (first file) with their annotations\n"
+	"      --model-version <name> Label Studio: model_version of predictions\n"
+	"  -p, --prefer               later files override output fields of earlier ones\n"
+	"  -q, --quiet                print errors only\n"
+	"  -s, --sorted               inputs are sorted by key: merge as streams\n"
+	"  -t, --threshold <share>    vote: list fields with agreement below this\n"
+	"                             share (0 to 1, default 1) for review\n"
+	"      --to-name <name>       Label Studio: to_name of results (default text)\n"
+	"  -v, --verbose              print progress; twice for more\n"
+	"      --version              print the version and exit\n"
+	"  -V, --vote                 field-by-field majority over runs, one per file\n"
+	"\n"
+	"Example: ann-merge --prefer model.jsonl corrections.json > dataset.jsonl\n"
+	"See ann-merge(1) for the record members it adds.\n";
+
+enum { OPT_BOM = 256, OPT_MODEL_VERSION, OPT_TO_NAME, OPT_VERSION };
+
+static int
+set_mode(struct ann_merge_options *o, enum ann_merge_mode m, int *mode_set)
+{
+	if (*mode_set && o->mode != m)
+		return ann_cli_usage_error("--join, --vote and --prefer exclude each other");
+	o->mode = m;
+	*mode_set = 1;
+	return 0;
+}
+
+static int
+parse_options(int argc, char **argv, struct ann_merge_options *o)
+{
+	static const struct option longopts[] = {
+		{ "bom", no_argument, NULL, OPT_BOM },
+		{ "by", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "join", no_argument, NULL, 'j' },
+		{ "model-version", required_argument, NULL, OPT_MODEL_VERSION },
+		{ "prefer", no_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "sorted", no_argument, NULL, 's' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "to-name", required_argument, NULL, OPT_TO_NAME },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "vote", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int mode_set = 0;
+	int quiet = 0;
+	int verbose = 0;
+	int c;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "b:f:hjpqst:vV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			o->key = optarg;
+			break;
+		case OPT_BOM:
+			o->csv_bom = 1;
+			break;
+		case 'f':
+			if (strcmp(optarg, "jsonl") == 0)
+				o->format = ANN_MERGE_JSONL;
+			else if (strcmp(optarg, "label-studio") == 0)
+				o->format = ANN_MERGE_LABEL_STUDIO;
+			else if (strcmp(optarg, "csv") == 0)
+				o->format = ANN_MERGE_CSV;
+			else
+				return ann_cli_usage_error("invalid --format, expected jsonl, "
+				    "label-studio or csv: %s", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case 'j':
+			if (set_mode(o, ANN_MERGE_JOIN, &mode_set))
+				return ANN_EXIT_USAGE;
+			break;
+		case OPT_MODEL_VERSION:
+			o->model_version = optarg;
+			break;
+		case 'p':
+			if (set_mode(o, ANN_MERGE_PREFER, &mode_set))
+				return ANN_EXIT_USAGE;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 's':
+			o->sorted = 1;
+			break;
+		case 't':
+			errno = 0;
+			o->threshold = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->threshold >= 0 && o->threshold <= 1))
+				return ann_cli_usage_error("invalid --threshold, expected a number "
+				    "from 0 to 1: %s", optarg);
+			break;
+		case OPT_TO_NAME:
+			o->ls_to_name = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case OPT_VERSION:
+			ann_cli_version();
+			return -1;
+		case 'V':
+			if (set_mode(o, ANN_MERGE_VOTE, &mode_set))
+				return ANN_EXIT_USAGE;
+			break;
+		default:
+			return ANN_EXIT_USAGE;
+		}
+	}
+	ann_cli_verbosity(quiet, verbose);
+	if (o->key[0] != '/' || ann_json_pointer_check(o->key) != ANN_OK)
+		return ann_cli_usage_error("invalid --by, expected a JSON Pointer such as /id: %s",
+		    o->key);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ann_merge_options o = { ANN_MERGE_UNION, ANN_MERGE_JSONL, "/id", 0, 1.0, 0,
+	    NULL, NULL };
+	struct ann_merge_stats st;
+	struct ann_error e = ANN_ERROR_INIT;
+	struct ann_merge_input *in = NULL;
+	size_t n;
+	size_t i;
+	int rc;
+
+	ann_cli_start("ann-merge");
+	rc = parse_options(argc, argv, &o);
+	if (rc)
+		return rc < 0 ? ANN_EXIT_OK : rc;
+
+	n = argc > optind ? (size_t)(argc - optind) : 1;
+	if (o.mode == ANN_MERGE_JOIN && n < 2)
+		return ann_cli_usage_error("--join needs a documents file and an annotations file");
+	if (n > ANN_MERGE_MAX_INPUTS)
+		return ann_cli_usage_error("too many inputs: %zu (at most %d)", n,
+		    ANN_MERGE_MAX_INPUTS);
+	in = calloc(n, sizeof *in);
+	if (in == NULL)
+		return ann_cli_exit_status(ann_error_set(&e, ANN_ERR_NOMEM, "out of memory"),
+		    &e, 0, 0);
+	for (i = 0; i < n; i++)
+		in[i].fd = -1;
+
+	rc = ANN_EXIT_USAGE;
+	for (i = 0; i < n; i++) {
+		in[i].name = argc > optind ? argv[optind + (int)i] : "-";
+		if (strcmp(in[i].name, "-") == 0) {
+			if (ann_cli_stdin_is_terminal())
+				goto done;
+			in[i].fd = STDIN_FILENO;
+			continue;
+		}
+		in[i].fd = open(in[i].name, O_RDONLY | O_CLOEXEC);
+		if (in[i].fd < 0) {
+			ann_cli_error("cannot open '%s': %s", in[i].name, strerror(errno));
+			goto done;
+		}
+	}
+
+	rc = ann_merge_run(&o, in, n, STDOUT_FILENO, &st, &e);
+	ann_log(st.conflicts || st.missing || st.ties ? ANN_LOG_WARN : ANN_LOG_INFO,
+	    "%zu records in, %zu out: %zu duplicates dropped, %zu conflicts, %zu missing "
+	    "counterparts, %zu ties, %zu records for review, %zu errors", st.records_in,
+	    st.records_out, st.duplicates, st.conflicts, st.missing, st.ties, st.review,
+	    st.errors);
+	rc = ann_cli_exit_status(rc, &e, st.broken_pipe, st.errors);
+done:
+	for (i = 0; i < n; i++)
+		if (in[i].fd > STDIN_FILENO)
+			close(in[i].fd);
+	free(in);
+	return rc;
+}

@@ -1,0 +1,200 @@
+/* ann-retry: re-ask the model until the answer is valid. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "reask.h"
+
+static const char usage_text[] =
+"Usage: ann-retry [options] -- <command> [<argument>...]\n"
+"\n"
+"Re-ask the model for answers that failed validation. Reads validated\n"
+"records; valid ones pass straight through, the others go to <command>\n"
+"(started once, typically 'ann-invoke | ann-validate -s SCHEMA') with their\n"
+"answer and its errors as feedback, until valid or out of rounds.\n"
+"\n"
+"Options:\n"
+"  -n, --rounds <n>          re-asks per record (default 3)\n"
+"      --max-calls <n>       records sent to <command> in all (default: no limit)\n"
+"      --max-cost <usd>      cost the re-asks may add, in USD (default: no limit)\n"
+"      --max-tokens-cap <n>  ceiling for max_tokens after truncation (default 32768)\n"
+"      --max-in-flight <n>   records inside <command> at once (default 256)\n"
+"      --feedback <file>     Mustache template for the feedback message\n"
+"      --lang <en|ja>        language of the built-in feedback (default en)\n"
+"  -q, --quiet               print errors only\n"
+"  -v, --verbose             print more; repeat for debugging detail\n"
+"  -h, --help                print this help and exit\n"
+"      --version             print the version and exit\n"
+"\n"
+"Example:\n"
+"  ann-validate -s invoice.json <answers.jsonl |\n"
+"    ann-retry -n 3 -- sh -c 'ann-invoke -j 16 | ann-validate -s invoice.json'\n"
+"\n"
+"See ann-retry(1).\n";
+
+enum { OPT_MAX_CALLS = 256, OPT_MAX_COST, OPT_CAP, OPT_IN_FLIGHT, OPT_FEEDBACK, OPT_LANG,
+	OPT_VERSION };
+
+/* Parses a whole decimal number in [min, max] into *out. */
+static int
+parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_cost(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v >= 0))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Reads a whole file into a malloc'd string, or NULL with errno set. */
+static char *
+read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	long size;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (text = malloc((size_t)size + 1)) != NULL) {
+		if (fread(text, 1, (size_t)size, f) != (size_t)size) {
+			free(text);
+			text = NULL;
+		} else {
+			text[size] = '\0';
+		}
+	}
+	fclose(f);
+	return text;
+}
+
+static void
+print_summary(const struct ann_reask_stats *s)
+{
+	fprintf(stderr, "%s: %zu records: %zu needed nothing, %zu re-asked (%zu now valid, "
+	    "%zu still failing, %zu stopped on repeated errors, %zu by the budget); %zu calls\n",
+	    ann_program, s->records, s->passed, s->sent, s->fixed, s->still_failing, s->repeated,
+	    s->budget_stops, s->calls);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "feedback", required_argument, NULL, OPT_FEEDBACK },
+		{ "help", no_argument, NULL, 'h' },
+		{ "lang", required_argument, NULL, OPT_LANG },
+		{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
+		{ "max-cost", required_argument, NULL, OPT_MAX_COST },
+		{ "max-in-flight", required_argument, NULL, OPT_IN_FLIGHT },
+		{ "max-tokens-cap", required_argument, NULL, OPT_CAP },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "rounds", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ann_reask_opts o;
+	struct ann_reask_stats stats;
+	struct ann_error e = ANN_ERROR_INIT;
+	const char *feedback_path = NULL;
+	char *feedback = NULL;
+	int quiet = 0, verbose = 0;
+	long n;
+	int c, rc;
+
+	ann_cli_start("ann-retry");
+	ann_reask_opts_init(&o);
+	while ((c = getopt_long(argc, argv, "+hn:qv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			return ANN_EXIT_OK;
+		case OPT_VERSION:
+			return ann_cli_version();
+		case 'n':
+			if (parse_long(optarg, 0, 100, &n))
+				return ann_cli_usage_error("invalid --rounds, expected 0 to 100: %s", optarg);
+			o.max_rounds = (int)n;
+			break;
+		case OPT_MAX_CALLS:
+			if (parse_long(optarg, 1, 1000000000L, &o.max_calls))
+				return ann_cli_usage_error("invalid --max-calls, expected a positive number: %s", optarg);
+			break;
+		case OPT_MAX_COST:
+			if (parse_cost(optarg, &o.max_cost))
+				return ann_cli_usage_error("invalid --max-cost, expected USD like 2.50: %s", optarg);
+			break;
+		case OPT_CAP:
+			if (parse_long(optarg, 1, 1000000L, &o.max_tokens_cap))
+				return ann_cli_usage_error("invalid --max-tokens-cap: %s", optarg);
+			break;
+		case OPT_IN_FLIGHT:
+			if (parse_long(optarg, 1, 1000000L, &n))
+				return ann_cli_usage_error("invalid --max-in-flight: %s", optarg);
+			o.max_in_flight = (size_t)n;
+			break;
+		case OPT_FEEDBACK:
+			feedback_path = optarg;
+			break;
+		case OPT_LANG:
+			if (strcmp(optarg, "en") != 0 && strcmp(optarg, "ja") != 0)
+				return ann_cli_usage_error("invalid --lang, expected en or ja: %s", optarg);
+			o.japanese = strcmp(optarg, "ja") == 0;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			return ann_cli_usage_error("invalid option");
+		}
+	}
+	if (optind >= argc)
+		return ann_cli_usage_error("missing the command to re-ask with, after --");
+	o.child_argv = argv + optind;
+	ann_cli_verbosity(quiet, verbose);
+	if (ann_cli_stdin_is_terminal())
+		return ANN_EXIT_USAGE;
+
+	if (feedback_path != NULL) {
+		feedback = read_file(feedback_path);
+		if (feedback == NULL)
+			return ann_cli_usage_error("cannot read --feedback %s: %s", feedback_path,
+			    strerror(errno));
+		o.feedback = feedback;
+	}
+
+	rc = ann_reask_run(&o, STDIN_FILENO, STDOUT_FILENO, &stats, &e);
+	if (rc == ANN_OK && !quiet)
+		print_summary(&stats);
+	free(feedback);
+	if (rc == ANN_OK && stats.child_failed)
+		return ANN_EXIT_SYSTEM;
+	return ann_cli_exit_status(rc, &e, stats.broken_pipe, stats.failed_records);
+}

@@ -1,0 +1,120 @@
+/*
+ * Re-asking the model for answers that failed validation (ann-retry).
+ *
+ * ann_reask_run reads validated records, passes the ones that need nothing
+ * straight through, and sends the others to a child command (typically
+ * `ann-invoke | ann-validate`) started once and kept running. A record
+ * that comes back still failing goes round again until it is valid, its
+ * errors repeat unchanged, it has used max_rounds re-asks, or the budget
+ * is spent. Each record comes out exactly once, with an "attempts" member
+ * when it went round at least once.
+ *
+ * What a record needs (ann_reask_classify):
+ *   - validation.valid false: a re-ask with the answer and its errors;
+ *   - an error of kind throttled, timeout, server or network: the same
+ *     request again, since the invoker's own retries ran out;
+ *   - an error of kind truncated: the same request with twice the
+ *     max_tokens, up to max_tokens_cap;
+ *   - anything else (valid, refused, other errors, not validated): none.
+ *
+ * Only the original request plus the last answer and its errors are sent,
+ * never the whole history, so a third round costs about what the second
+ * did. The request written out at the end is the original one.
+ */
+#ifndef ANN_REASK_H
+#define ANN_REASK_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "record.h"
+
+enum ann_reask_need {
+	ANN_REASK_NONE,
+	ANN_REASK_FEEDBACK, /* invalid answer: show it and its errors */
+	ANN_REASK_AGAIN,    /* transient failure: the same request */
+	ANN_REASK_LONGER,   /* cut off at the token limit: more tokens */
+};
+
+/* Why a record stopped going round; written as attempts.stopped. */
+enum ann_reask_stop {
+	ANN_REASK_STOP_VALID,    /* "valid" */
+	ANN_REASK_STOP_FINAL,    /* "final": nothing a re-ask can fix */
+	ANN_REASK_STOP_ROUNDS,   /* "max_rounds" */
+	ANN_REASK_STOP_REPEATED, /* "repeated_errors" */
+	ANN_REASK_STOP_BUDGET,   /* "budget" */
+	ANN_REASK_STOP_CHILD,    /* "child_failed" */
+};
+
+struct ann_reask_opts {
+	char *const *child_argv;   /* the command after "--"; argv[0] is looked up in PATH */
+	int max_rounds;            /* re-asks per record (-n); default 3 */
+	long max_calls;            /* records sent to the child in all; 0: no limit */
+	double max_cost;           /* USD the re-asks may add; 0: no limit */
+	long max_tokens_cap;       /* ceiling when growing max_tokens; default 32768 */
+	size_t max_in_flight;      /* records inside the child at once; default 256 */
+	const char *feedback;      /* Mustache template text; NULL: built-in for lang */
+	int japanese;              /* 1: the built-in Japanese feedback */
+};
+
+struct ann_reask_stats {
+	size_t records;        /* records written, line errors included */
+	size_t passed;         /* needed nothing on arrival */
+	size_t sent;           /* records that went round at least once */
+	size_t calls;          /* records written to the child */
+	size_t fixed;          /* went round and ended valid */
+	size_t still_failing;  /* went round and ended invalid or with an error */
+	size_t repeated;       /* of those, stopped on repeated errors */
+	size_t budget_stops;   /* of those, stopped by the budget */
+	size_t failed_records; /* written invalid or with an error, for the exit status */
+	double cost_added;     /* sum of cost_usd in the records the child returned */
+	int child_status;      /* wait status of the child, -1 while unknown */
+	int child_failed;      /* 1 when the child ended before answering everything */
+	int broken_pipe;
+};
+
+void ann_reask_opts_init(struct ann_reask_opts *o);
+
+/*
+ * Runs the loop from in_fd to out_fd. Returns 0 once every record is out
+ * (check stats for failures, including a child that died: its records in
+ * flight come out as error records), or ANN_ERR_IO, ANN_ERR_NOMEM or
+ * ANN_ERR_CONFIG (bad feedback template, child not started).
+ */
+int ann_reask_run(const struct ann_reask_opts *o, int in_fd, int out_fd,
+    struct ann_reask_stats *stats, struct ann_error *e);
+
+/* Returns what record r needs (see the file comment). */
+enum ann_reask_need ann_reask_classify(const struct ann_record *r);
+
+/*
+ * Builds the next request from the original one: for FEEDBACK, appends an
+ * assistant turn holding the answer (output, as a "json" part) and a user
+ * turn with feedback_text; max_tokens, when positive, replaces the
+ * original's. Returns a new tree owned by the caller, or NULL when out of
+ * memory.
+ */
+cJSON *ann_reask_next_request(const cJSON *original, enum ann_reask_need need,
+    const cJSON *output, const char *feedback_text, long max_tokens);
+
+/* Returns the request's max_tokens doubled, at most cap (8192 when it has none). */
+long ann_reask_grow_tokens(const cJSON *request, long current, long cap);
+
+/*
+ * Renders the feedback template over the validation errors (an array of
+ * {instanceLocation, keywordLocation, error}) into out. The template sees
+ * errors[] with location (instanceLocation, "/" for the root), keyword and
+ * message; count; and one (true when there is a single error).
+ */
+int ann_reask_feedback(const char *template_text, const cJSON *errors, struct ann_buf *out,
+    struct ann_error *e);
+
+/* Returns the built-in feedback template, English or Japanese. */
+const char *ann_reask_builtin_feedback(int japanese);
+
+/* Returns the stop reason's name as written in attempts.stopped. */
+const char *ann_reask_stop_name(enum ann_reask_stop stop);
+
+#endif

@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# ann-retry end to end, with a scripted child standing in for the model.
+
+load test_helper
+
+FIXER="$ANN_TOP/tests/fixtures/ann-retry/fixer.py"
+
+# An invalid record as ann-validate writes it, with a "test" member for the fixer.
+invalid() {
+	printf '{"id":"%s","text":"合計 ¥12,000","request":{"messages":[{"role":"user","content":[{"type":"text","text":"extract"}]}],"max_tokens":1000},"output":{"total":"¥12,000"},"usage":{"input_tokens":100,"output_tokens":20},"cost_usd":0.25,"validation":{"valid":false,"errors":[{"instanceLocation":"/total","keywordLocation":"/properties/total/type","error":"must be a number, got string \\"¥12,000\\""}]},"test":%s}\n' "$1" "${2:-{\}}"
+}
+
+member() {
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    rec = json.loads(line)
+    if rec["id"] == sys.argv[2]:
+        value = rec
+        for key in sys.argv[3].split("."):
+            value = value[int(key)] if isinstance(value, list) else value.get(key)
+        print(json.dumps(value, ensure_ascii=False, sort_keys=True))
+' "$@"
+}
+
+@test "valid records pass straight through" {
+	printf '%s\n' '{"id":"a","n":1.0,"validation":{"valid":true,"errors":[]}}' \
+	    '{"id":"b","validation":{"valid":null}}' >in.jsonl
+	run --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat in.jsonl)" ]
+	[[ "$stderr" == *"2 records: 2 needed nothing, 0 re-asked"* ]]
+}
+
+@test "invalid answer is fixed on re-ask" {
+	invalid r1 >in.jsonl
+	run --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(member out.jsonl r1 validation.valid)" = true ]
+	[ "$(member out.jsonl r1 attempts.rounds)" = 1 ]
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"valid"' ]
+	[ "$(member out.jsonl r1 attempts.history.0.errors.0.instanceLocation)" = '"/total"' ]
+	[ "$(member out.jsonl r1 attempts.history.1.round)" = 2 ]
+	[ "$(member out.jsonl r1 usage.input_tokens)" = 200 ]
+	[ "$(member out.jsonl r1 cost_usd)" = 0.5 ]
+	# The request written out is the original, not the re-ask.
+	[ "$(member out.jsonl r1 request.messages)" = '[{"content": [{"text": "extract", "type": "text"}], "role": "user"}]' ]
+	[ "$(member out.jsonl r1 text)" = '"合計 ¥12,000"' ]
+}
+
+@test "re-ask carries the answer and the errors" {
+	invalid r1 >in.jsonl
+	ann-retry -q -- python3 "$FIXER" <in.jsonl >out.jsonl
+	feedback=$(member out.jsonl r1 output.feedback)
+	[[ "$feedback" == *'- at /total: must be a number, got string \"¥12,000\"'* ]]
+	[[ "$feedback" == *'1 problem found'* ]]
+	[ "$(member out.jsonl r1 output.turns)" = 1 ]
+}
+
+@test "japanese feedback with --lang ja" {
+	invalid r1 >in.jsonl
+	ann-retry -q --lang ja -- python3 "$FIXER" <in.jsonl >out.jsonl
+	[[ "$(member out.jsonl r1 output.feedback)" == *'問題が 1 件あります'* ]]
+}
+
+@test "repeated errors stop early" {
+	invalid r1 '{"fix_after":9}' >in.jsonl
+	run -1 --separate-stderr ann-retry -n 5 -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"repeated_errors"' ]
+	[ "$(member out.jsonl r1 attempts.rounds)" = 1 ]
+	[ "$(member out.jsonl r1 validation.valid)" = false ]
+	[[ "$stderr" == *"1 stopped on repeated errors"* ]]
+}
+
+@test "changing errors go round until -n" {
+	invalid r1 '{"fix_after":9,"vary":true}' >in.jsonl
+	run -1 ann-retry -q -n 3 -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"max_rounds"' ]
+	[ "$(member out.jsonl r1 attempts.rounds)" = 3 ]
+	[ "$(member out.jsonl r1 output.calls)" = 3 ]
+	# Only the last answer goes back, never the whole history.
+	[ "$(member out.jsonl r1 output.turns)" = 1 ]
+}
+
+@test "transient error is retried with the same request" {
+	printf '%s\n' '{"id":"t1","request":{"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"max_tokens":1000},"error":{"kind":"throttled","message":"rate exceeded"},"test":{"fix_after":0}}' >in.jsonl
+	ann-retry -q -- python3 "$FIXER" <in.jsonl >out.jsonl
+	[ "$(member out.jsonl t1 validation.valid)" = true ]
+	[ "$(member out.jsonl t1 output.turns)" = 0 ]
+	[ "$(member out.jsonl t1 error)" = null ]
+}
+
+@test "truncated answer is retried with more tokens, up to the cap" {
+	printf '%s\n' '{"id":"t2","request":{"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"max_tokens":1000},"error":{"kind":"truncated","message":"cut off at max_tokens"},"test":{"fix_after":0,"fail":"truncated","fail_times":1}}' >in.jsonl
+	ann-retry -q --max-tokens-cap 3000 -- python3 "$FIXER" <in.jsonl >out.jsonl
+	[ "$(member out.jsonl t2 output.max_tokens)" = 3000 ]
+	[ "$(member out.jsonl t2 attempts.rounds)" = 2 ]
+	[ "$(member out.jsonl t2 attempts.history.1.error.kind)" = '"truncated"' ]
+}
+
+@test "non-retryable errors and refusals pass through" {
+	printf '%s\n' '{"id":"v","request":{},"error":{"kind":"validation","message":"bad request","status":400}}' \
+	    '{"id":"r","request":{},"error":{"kind":"refused","message":"declined"}}' >in.jsonl
+	run -1 ann-retry -q -- python3 "$FIXER" <in.jsonl
+	[ "$output" = "$(cat in.jsonl)" ]
+}
+
+@test "budget stops further calls" {
+	{ invalid a '{"fix_after":2,"vary":true}'; invalid b '{"fix_after":2,"vary":true}'; } >in.jsonl
+	run -1 --separate-stderr ann-retry --max-calls 3 -- python3 "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 2 ]
+	printf '%s\n' "$output" >out.jsonl
+	[[ "$stderr" == *"3 calls"* ]]
+	[[ "$output" == *'"stopped":"budget"'* ]]
+}
+
+@test "child crash loses no record" {
+	{ invalid a; invalid b '{"crash_at":true}'; invalid c; printf '%s\n' '{"id":"d","validation":{"valid":true}}'; } >in.jsonl
+	run -3 --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 4 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(member out.jsonl b error.kind)" = '"child"' ]
+	[[ "$(member out.jsonl b error.message)" == *"exited with status 7"* ]]
+	[ "$(member out.jsonl d validation.valid)" = true ]
+	[ "$(sort -u <(python3 -c 'import json,sys; [print(json.loads(l)["id"]) for l in open("out.jsonl")]') | tr -d '\n')" = abcd ]
+	[[ "$stderr" == *"exited with status 7"* ]]
+}
+
+@test "missing command and bad template are usage errors" {
+	run -2 --separate-stderr ann-retry -n 2 </dev/null
+	[[ "$stderr" == "ann-retry: missing the command to re-ask with, after --"* ]]
+	printf '{{#errors}}oops\n' >bad.mustache
+	run -2 --separate-stderr ann-retry --feedback bad.mustache -- cat </dev/null
+	[[ "$stderr" == "ann-retry: invalid feedback template:"* ]]
+	run -2 --separate-stderr ann-retry -- /nonexistent/child </dev/null
+	[[ "$stderr" == *"cannot run /nonexistent/child: No such file or directory"* ]]
+}
+
+@test "large records through the child do not deadlock" {
+	python3 -c '
+import json
+pad = "x" * (64 << 20)
+print(json.dumps({"id": "big", "pad": pad, "request": {"messages": [], "max_tokens": 10},
+    "output": {}, "validation": {"valid": False, "errors": []}}))
+print(json.dumps({"id": "small", "validation": {"valid": True}}))
+' >in.jsonl
+	timeout 120 ann-retry -q -- jsonl-cat --tag 'validation={"valid":true}' <in.jsonl >out.jsonl
+	[ "$(wc -l <out.jsonl)" -eq 2 ]
+	[ "$(member out.jsonl small validation.valid)" = true ]
+	[ "$(member out.jsonl big attempts.stopped)" = '"valid"' ]
+	[ "$(member out.jsonl big pad | wc -c)" -eq $(((64 << 20) + 3)) ]
+}
+
+@test "every record comes out once in a mixed stream" {
+	python3 -c '
+import json
+for i in range(1000):
+    rec = {"id": "r%04d" % i, "request": {"messages": [{"role": "user", "content": [{"type": "text", "text": "x"}]}], "max_tokens": 100}}
+    if i % 3 == 0:
+        rec["validation"] = {"valid": False, "errors": [{"instanceLocation": "/a", "keywordLocation": "/x", "error": "bad"}]}
+        rec["output"] = {}
+        rec["test"] = {"fix_after": i % 4, "vary": True}
+    elif i % 7 == 0:
+        rec["error"] = {"kind": "network", "message": "reset"}
+        rec["test"] = {"fix_after": 0}
+    else:
+        rec["validation"] = {"valid": True, "errors": []}
+    print(json.dumps(rec))
+' >in.jsonl
+	run -1 --separate-stderr ann-retry -n 2 --max-in-flight 16 -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(wc -l <out.jsonl)" -eq 1000 ]
+	[ "$(python3 -c 'import json; print(len({json.loads(l)["id"] for l in open("out.jsonl")}))')" -eq 1000 ]
+	# fix_after 3 needs three calls, so with -n 2 exactly those stay invalid.
+	invalid=$(python3 -c 'import json; print(sum(1 for l in open("out.jsonl") if json.loads(l).get("validation", {}).get("valid") is False))')
+	[ "$invalid" -eq "$(python3 -c 'print(sum(1 for i in range(1000) if i % 3 == 0 and i % 4 == 3))')" ]
+}

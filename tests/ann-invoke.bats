@@ -436,6 +436,33 @@ EOF
 	[ "$(jget 'r["tokens"]["input"] > 0' <stats.json)" = true ]
 }
 
+@test "progress line only on a terminal" {
+	start_mock --latency 20
+	make_requests 20
+	ann-invoke -m m1 -j 2 <requests.jsonl >out.jsonl 2>err.txt
+	[ ! -s err.txt ]
+	# script(1) gives the command a terminal for its standard error.
+	script -qec "ann-invoke -m m1 -j 2 <requests.jsonl >tty-out.jsonl" tty.log </dev/null >/dev/null 2>&1
+	grep -q 'ann-invoke: 20 done, 0 in flight, 0 failed' tty.log
+	[ "$(wc -l <tty-out.jsonl)" -eq 20 ]
+}
+
+@test "attachments given by path are read and encoded" {
+	start_mock
+	printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x02\x00\x00\x00\x90\x91h6' >scan.png
+	printf '%s\n' '{"id":"a1","text":"receipt","image":"scan.png"}' >docs.jsonl
+	ann-prompt -s schema.json --attach-refs docs.jsonl >requests.jsonl
+	[ "$(jget 'r["request"]["messages"][-1]["content"][0]["path"].endswith("/scan.png")' <requests.jsonl)" = true ]
+	ann-invoke -m m1 --dry-run <requests.jsonl >dry.txt
+	grep -q "\"bytes\":\"$(base64 -w0 scan.png)\"" dry.txt
+	ann-invoke -m m1 <requests.jsonl >out.jsonl
+	[ "$(jget '"output" in r' <out.jsonl)" = true ]
+	rm scan.png
+	run --separate-stderr ann-invoke -m m1 <requests.jsonl
+	[ "$status" -eq 1 ]
+	[ "$(jget 'r["error"]["kind"]' <<<"$output")" = not_found ]
+}
+
 @test "usage errors exit 2" {
 	run ann-invoke </dev/null
 	[ "$status" -eq 2 ]

@@ -69,6 +69,8 @@ struct slot {
 	struct ann_buf header_scratch;
 	char error_type_header[128];
 	char request_id[128];
+	char retry_after[32];      /* Retry-After value, seconds */
+	char amz_retry_after[32];  /* x-amz-retry-after value, milliseconds */
 	char curl_error[CURL_ERROR_SIZE];
 	int attempts;
 	int last_retry_cost;
@@ -353,6 +355,9 @@ on_header(char *data, size_t size, size_t n, void *ctx)
 	take_header(data, len, "x-amzn-RequestId", s->request_id, sizeof s->request_id);
 	take_header(data, len, "request-id", s->request_id, sizeof s->request_id);
 	take_header(data, len, "x-request-id", s->request_id, sizeof s->request_id);
+	take_header(data, len, "retry-after", s->retry_after, sizeof s->retry_after);
+	take_header(data, len, "x-amz-retry-after", s->amz_retry_after,
+	    sizeof s->amz_retry_after);
 	return len;
 }
 
@@ -583,6 +588,8 @@ start_attempt(struct run *r, struct slot *s, double now)
 	s->reply_too_large = 0;
 	s->error_type_header[0] = '\0';
 	s->request_id[0] = '\0';
+	s->retry_after[0] = '\0';
+	s->amz_retry_after[0] = '\0';
 	s->curl_error[0] = '\0';
 	s->attempts++;
 	s->attempt_start = now;
@@ -786,6 +793,27 @@ settle(struct run *r, struct slot *s, double actual)
 	return ANN_OK;
 }
 
+/* Returns the server's retry hint in seconds, or 0. Only the delta-seconds
+ * form of Retry-After is read; an HTTP date is ignored. */
+static double
+retry_hint(const struct slot *s)
+{
+	char *end;
+	double v;
+
+	if (s->amz_retry_after[0]) {
+		v = strtod(s->amz_retry_after, &end);
+		if (*end == '\0' && v > 0)
+			return v / 1000.0;
+	}
+	if (s->retry_after[0]) {
+		v = strtod(s->retry_after, &end);
+		if (*end == '\0' && v > 0)
+			return v;
+	}
+	return 0;
+}
+
 static int
 finish_attempt(struct run *r, struct slot *s, CURLcode cc)
 {
@@ -863,6 +891,8 @@ finish_attempt(struct run *r, struct slot *s, CURLcode cc)
 		if (cost > 0) {
 			double wait = ann_retry_backoff(&o->retry, s->attempts,
 			    ann_retry_is_throttling(&outcome), random01(r));
+
+			wait = ann_retry_apply_hint(&o->retry, wait, retry_hint(s));
 
 			s->last_retry_cost = cost;
 			s->not_before = now + wait;

@@ -192,6 +192,15 @@ ann_retry_backoff(const struct ann_retry_policy *p, int retry, int throttling, d
 	return rand01 * ceiling;
 }
 
+double
+ann_retry_apply_hint(const struct ann_retry_policy *p, double backoff_s, double hint_s)
+{
+	if (hint_s <= backoff_s)
+		return backoff_s;
+	/* backoff_s never exceeds max_backoff_s, so neither does the result. */
+	return hint_s < p->max_backoff_s ? hint_s : p->max_backoff_s;
+}
+
 void
 ann_retry_quota_init(struct ann_retry_quota *q, const struct ann_retry_policy *p)
 {

@@ -92,6 +92,14 @@ void ann_retry_policy_default(struct ann_retry_policy *p);
 double ann_retry_backoff(const struct ann_retry_policy *p, int retry, int throttling,
     double rand01);
 
+/*
+ * Lengthens a backoff to the server's hint (Retry-After in seconds, or
+ * x-amz-retry-after in milliseconds, converted to seconds): the wait is
+ * the larger of the two, but a hint never raises it past max_backoff_s.
+ * A hint of 0 or less means none.
+ */
+double ann_retry_apply_hint(const struct ann_retry_policy *p, double backoff_s, double hint_s);
+
 struct ann_retry_quota {
 	int tokens;
 	int max;

@@ -95,6 +95,20 @@ backoff_is_full_jitter_capped(void)
 }
 
 static void
+server_hint_lengthens_backoff(void)
+{
+	struct ann_retry_policy p;
+
+	ann_retry_policy_default(&p);
+	CHECK(fabs(ann_retry_apply_hint(&p, 0.3, 0) - 0.3) < 1e-9);
+	CHECK(fabs(ann_retry_apply_hint(&p, 0.3, 2.0) - 2.0) < 1e-9);
+	CHECK(fabs(ann_retry_apply_hint(&p, 3.0, 2.0) - 3.0) < 1e-9);
+	/* A hint of an hour is capped at the maximum backoff. */
+	CHECK(fabs(ann_retry_apply_hint(&p, 0.3, 3600) - 20.0) < 1e-9);
+	CHECK(fabs(ann_retry_apply_hint(&p, 0.3, -1) - 0.3) < 1e-9);
+}
+
+static void
 quota_stops_retry_storms(void)
 {
 	struct ann_retry_policy p;
@@ -151,6 +165,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(classify_bedrock_errors),
 	ANN_TEST(error_code_is_shortened),
 	ANN_TEST(backoff_is_full_jitter_capped),
+	ANN_TEST(server_hint_lengthens_backoff),
 	ANN_TEST(quota_stops_retry_storms),
 	ANN_TEST(aimd_backs_off_and_recovers),
 )

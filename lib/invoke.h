@@ -5,7 +5,9 @@
  * One thread drives libcurl's multi interface. Input is read only while a
  * request slot is free (and, with keep_order, while the reorder window has
  * room), so memory is bounded by the number of slots and the window, not
- * by the input. Every input record comes out exactly once:
+ * by the input. Every input record comes out exactly once (unless reading
+ * or writing fails, the reader of the output goes away, or dry_run is set,
+ * which writes requests instead of records):
  *   - a line that is not a record, a record without a string id, and a
  *     record that already carries "error" pass through as the record
  *     loop of every command handles them (ann_filter);

@@ -519,3 +519,12 @@ for line in open(sys.argv[1]):
 EOF
 	[ "$(mock_stat 's["faults"]["throttle"] > 50')" = true ]
 }
+
+@test "reader going away ends the run quietly" {
+	start_mock
+	make_requests 200
+	run --separate-stderr bash -c 'ann-invoke -m m1 -j 8 <requests.jsonl | head -n 2 >head.jsonl; echo "${PIPESTATUS[0]}"'
+	[ "$output" = 0 ]
+	[ "$(wc -l <head.jsonl)" -eq 2 ]
+	[ -z "$stderr" ]
+}

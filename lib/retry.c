@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-/* Error codes the SDKs treat as throttling (botocore retries/standard.py). */
+/* Error codes that the AWS SDKs' standard retry mode treats as throttling. */
 static const char *const throttling_codes[] = {
 	"Throttling", "ThrottlingException", "ThrottledException",
 	"RequestThrottledException", "TooManyRequestsException",
@@ -251,7 +251,7 @@ ann_aimd_on_success(struct ann_aimd *a)
 void
 ann_aimd_on_throttle(struct ann_aimd *a, double now)
 {
-	/* Throttles of requests sent before the last decrease say nothing new. */
+	/* Throttles of requests sent before the last decrease add no new information. */
 	if (now - a->last_decrease < a->decrease_interval_s)
 		return;
 	a->last_decrease = now;

@@ -18,8 +18,8 @@
  * timeout (HTTP 408 ModelTimeoutException) is retried like a timeout.
  *
  * In-flight control: an AIMD window on the number of requests in flight,
- * halved-ish (times decrease_factor) on throttling at most once per
- * decrease_interval, grown by one request per window of successes.
+ * multiplied by decrease_factor on throttling at most once per
+ * decrease_interval, and grown by one request per window of successes.
  *
  * Everything here is pure arithmetic: the caller passes the clock and the
  * random numbers, so tests can replay any sequence.
@@ -45,7 +45,7 @@ enum ann_fail {
 /* Returns the "error.kind" word for f ("throttled", ...). */
 const char *ann_fail_kind(enum ann_fail f);
 
-/* What the reply of one attempt said. */
+/* The outcome of one attempt, as the reply or the transport reported it. */
 struct ann_retry_outcome {
 	int http_status;        /* 0 when no reply arrived */
 	const char *error_type; /* service error code, already shortened, or NULL */

@@ -93,7 +93,7 @@ deps:
 
 # The one test command: install what is missing, build, run every test.
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@B=$(B) BIN=$(BIN) sh tests/run.sh
 
 test: all
@@ -118,6 +118,11 @@ fuzz: deps
 
 bench: all
 	@sh bench/run.sh
+
+# The main job on the example invoices against the local look-alike server.
+demo: deps
+	@$(MAKE) --no-print-directory -j2 all
+	@sh share/examples/demo.sh demo-out
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \

@@ -1,0 +1,30 @@
+#!/usr/bin/env bats
+# make demo's pipeline, run as the README shows it.
+
+load test_helper
+
+@test "demo runs the whole job on the example invoices" {
+	run --separate-stderr timeout 120 sh "$ANN_TOP/share/examples/demo.sh" out
+	[ "$status" -eq 0 ]
+	[[ "$output" == "demo: local Bedrock look-alike at http://127.0.0.1:"* ]]
+	[[ "$output" == *"documents   26"* ]]
+	[[ "$output" == *"valid       26 (0 with errors)"* ]]
+	[[ "$output" == *"micro F1    1.0000"* ]]
+	[[ "$output" == *"dataset     $BATS_TEST_TMPDIR/out/dataset.jsonl"* ]]
+	# Every document exactly once, and the look-alike really made mistakes to fix.
+	[ "$(python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in open(sys.argv[1])}))' out/dataset.jsonl)" -eq 26 ]
+	[ "$(wc -l <out/dataset.jsonl)" -eq 26 ]
+	[ "$(grep -c '"attempts"' out/dataset.jsonl)" -ge 1 ]
+	python3 -c '
+import json, sys
+stats = json.load(open(sys.argv[1]))
+assert sum(stats["mistakes"].values()) > 0, stats
+' out/mock-stats.json
+}
+
+@test "demo stops its server" {
+	sh "$ANN_TOP/share/examples/demo.sh" out >/dev/null 2>&1
+	url=$(head -n 1 out/mock.url)
+	run curl -s --max-time 2 "$url/_mock/stats"
+	[ "$status" -ne 0 ]
+}

@@ -23,6 +23,8 @@ static const char usage_text[] =
 "      --max-cost <usd>      cost the re-asks may add, in USD (default: no limit)\n"
 "      --max-tokens-cap <n>  ceiling for max_tokens after truncation (default 32768)\n"
 "      --max-in-flight <n>   records inside <command> at once (default 256)\n"
+"      --idle-timeout <s>    stop <command> when it returns nothing for s seconds\n"
+"                            while records are inside it (default 1800, 0: never)\n"
 "      --feedback <file>     Mustache template for the feedback message\n"
 "      --lang <en|ja>        language of the built-in feedback (default en)\n"
 "  -q, --quiet               print errors only\n"
@@ -37,7 +39,7 @@ static const char usage_text[] =
 "See ann-retry(1).\n";
 
 enum { OPT_MAX_CALLS = 256, OPT_MAX_COST, OPT_CAP, OPT_IN_FLIGHT, OPT_FEEDBACK, OPT_LANG,
-	OPT_VERSION };
+	OPT_VERSION, OPT_IDLE };
 
 /* Parses a whole decimal number in [min, max] into *out. */
 static int
@@ -106,6 +108,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "feedback", required_argument, NULL, OPT_FEEDBACK },
 		{ "help", no_argument, NULL, 'h' },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "lang", required_argument, NULL, OPT_LANG },
 		{ "max-calls", required_argument, NULL, OPT_MAX_CALLS },
 		{ "max-cost", required_argument, NULL, OPT_MAX_COST },
@@ -156,6 +159,10 @@ main(int argc, char **argv)
 			if (parse_long(optarg, 1, 1000000L, &n))
 				return ann_cli_usage_error("invalid --max-in-flight: %s", optarg);
 			o.max_in_flight = (size_t)n;
+			break;
+		case OPT_IDLE:
+			if (parse_long(optarg, 0, 86400L * 365, &o.idle_timeout))
+				return ann_cli_usage_error("invalid --idle-timeout, expected seconds: %s", optarg);
 			break;
 		case OPT_FEEDBACK:
 			feedback_path = optarg;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jsonl.h"
@@ -542,6 +543,8 @@ start_child(struct loop *l)
 		goto fail;
 	}
 	if (l->child == 0) {
+		/* A process group of its own, so a stuck pipeline can be stopped whole. */
+		setpgid(0, 0);
 		dup2(to[0], STDIN_FILENO);
 		dup2(from[1], STDOUT_FILENO);
 		close(to[0]);
@@ -738,6 +741,8 @@ run_loop(struct loop *l, int in_fd)
 {
 	int in_eof = 0;
 	int child_eof = 0;
+	time_t last_answer = time(NULL);
+	int ready;
 	int rc;
 
 	for (;;) {
@@ -765,10 +770,22 @@ run_loop(struct loop *l, int in_fd)
 		rc = ann_jsonl_flush(&l->out, l->e);
 		if (rc)
 			return rc;
-		if (poll(p, n, -1) < 0) {
+		ready = poll(p, n, l->in_flight > 0 && l->o->idle_timeout > 0 ?
+		    (int)(l->o->idle_timeout * 1000 < 60000 ? l->o->idle_timeout * 1000 : 60000) : -1);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return ann_error_set(l->e, ANN_ERR_IO, "poll failed: %s", strerror(errno));
+		}
+		if (l->in_flight == 0 || (!child_eof && (p[n - 1].revents & (POLLIN | POLLHUP))))
+			last_answer = time(NULL);
+		if (l->in_flight > 0 && l->o->idle_timeout > 0 && !l->child_gone &&
+		    time(NULL) - last_answer >= l->o->idle_timeout) {
+			/* The child holds records and says nothing: stop it, fail them. */
+			ann_log(ANN_LOG_ERROR, "the retry command returned nothing for %ld s with %zu "
+			    "records inside it; stopping it", l->o->idle_timeout, l->in_flight);
+			kill(-l->child, SIGKILL);
+			l->child_gone = 1;
 		}
 
 		if (!child_eof && (rc = drain(l, &l->from_child, &child_eof, take_answer)) != ANN_OK)

@@ -55,6 +55,9 @@ struct ann_reask_opts {
 	double max_cost;           /* USD the re-asks may add; 0: no limit */
 	long max_tokens_cap;       /* ceiling when growing max_tokens; default 32768 */
 	size_t max_in_flight;      /* records inside the child at once; default 256 */
+	long idle_timeout;         /* seconds without output from the child, while
+	                              records are inside it, before it is stopped;
+	                              default 1800, 0 for none */
 	const char *feedback;      /* Mustache template text; NULL: built-in for lang */
 	int japanese;              /* 1: the built-in Japanese feedback */
 };

@@ -216,6 +216,7 @@ ann_reask_opts_init(struct ann_reask_opts *o)
 	o->max_rounds = 3;
 	o->max_tokens_cap = 32768;
 	o->max_in_flight = 256;
+	o->idle_timeout = 1800;
 }
 
 const char *

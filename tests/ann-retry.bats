@@ -179,3 +179,13 @@ for i in range(1000):
 	invalid=$(python3 -c 'import json; print(sum(1 for l in open("out.jsonl") if json.loads(l).get("validation", {}).get("valid") is False))')
 	[ "$invalid" -eq "$(python3 -c 'print(sum(1 for i in range(1000) if i % 3 == 0 and i % 4 == 3))')" ]
 }
+
+@test "silent child is stopped after the idle timeout" {
+	{ invalid a; invalid b; } >in.jsonl
+	run -3 --separate-stderr timeout 60 ann-retry --idle-timeout 1 -- sh -c 'cat >/dev/null; sleep 600' <in.jsonl
+	[ "${#lines[@]}" -eq 2 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(member out.jsonl a error.kind)" = '"child"' ]
+	[[ "$(member out.jsonl b error.message)" == *"killed by signal 9"* ]]
+	[[ "$stderr" == *"returned nothing for 1 s with 2 records inside it"* ]]
+}

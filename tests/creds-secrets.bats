@@ -133,3 +133,37 @@ teardown() {
 	printf 'clean\n' >"$out"
 	ann_assert_no_secrets "$out"
 }
+
+@test "ann-mock: rejections and logs carry no secret" {
+	cd "$BATS_TEST_TMPDIR"
+	export PATH="$ANN_BIN:$PATH"
+	export AWS_BEARER_TOKEN_BEDROCK="$ANN_FAKE_BEARER_TOKEN"
+	ann-mock --port 0 -vv --stats stats.json >mock.url 2>mock.err &
+	server_pid=$!
+	for i in $(seq 50); do
+		[ -s mock.url ] && break
+		sleep 0.1
+	done
+	url=$(head -n 1 mock.url)
+	[[ "$url" == http://127.0.0.1:* ]]
+	body='{"messages":[{"role":"user","content":[{"text":"hi"}]}]}'
+	# A good bearer token, a wrong one, a wrong secret key, and a wrong session token.
+	curl -s -D h1 -o b1 -H "Authorization: Bearer $ANN_FAKE_BEARER_TOKEN" \
+	    -H 'Content-Type: application/json' -d "$body" "$url/model/m/converse"
+	curl -s -D h2 -o b2 -H "Authorization: Bearer ${ANN_FAKE_BEARER_TOKEN}x" \
+	    -H 'Content-Type: application/json' -d "$body" "$url/model/m/converse"
+	grep -q '^HTTP/1.1 200' h1
+	grep -q '^HTTP/1.1 403' h2
+	printf '{"id":"r1","request":{"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"max_tokens":10}}\n' >req.jsonl
+	unset AWS_BEARER_TOKEN_BEDROCK
+	AWS_SECRET_ACCESS_KEY="${ANN_FAKE_SECRET_ACCESS_KEY}x" AWS_ENDPOINT_URL="$url" \
+	    ann-invoke -vv -m m --max-attempts 1 <req.jsonl >o1 2>e1 || true
+	AWS_SESSION_TOKEN="${ANN_FAKE_SESSION_TOKEN}x" AWS_ENDPOINT_URL="$url" \
+	    ann-invoke -vv -m m --max-attempts 1 <req.jsonl >o2 2>e2 || true
+	grep -q '"kind":"access"' o1
+	grep -q '"kind":"access"' o2
+	kill "$server_pid"
+	wait "$server_pid" || true
+	server_pid=
+	ann_assert_no_secrets mock.url mock.err stats.json h1 b1 h2 b2 o1 e1 o2 e2
+}

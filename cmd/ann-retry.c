@@ -13,9 +13,10 @@ static const char usage_text[] =
 "Usage: ann-retry [options] -- <command> [<argument>...]\n"
 "\n"
 "Re-ask the model for answers that failed validation. Reads validated\n"
-"records; valid ones pass straight through, the others go to <command>\n"
-"(started once, typically 'ann-invoke | ann-validate -s SCHEMA') with their\n"
-"answer and its errors as feedback, until valid or out of rounds.\n"
+"records; valid ones pass straight through, the others go to <command>,\n"
+"started once, with their answer and its errors as feedback, until they\n"
+"are valid or out of rounds. <command> is typically\n"
+"  sh -c 'ann-invoke -m MODEL | ann-validate -s SCHEMA -u'\n"
 "\n"
 "Options:\n"
 "  -n, --rounds <n>          re-asks per record (default 3)\n"
@@ -34,7 +35,7 @@ static const char usage_text[] =
 "\n"
 "Example:\n"
 "  ann-validate -s invoice.json <answers.jsonl |\n"
-"    ann-retry -n 3 -- sh -c 'ann-invoke -j 16 | ann-validate -s invoice.json'\n"
+"    ann-retry -n 3 -- sh -c 'ann-invoke -m MODEL -j 16 | ann-validate -s invoice.json -u'\n"
 "\n"
 "See ann-retry(1).\n";
 
@@ -97,7 +98,7 @@ static void
 print_summary(const struct ann_reask_stats *s)
 {
 	fprintf(stderr, "%s: %zu records: %zu needed nothing, %zu re-asked (%zu now valid, "
-	    "%zu still failing, %zu stopped on repeated errors, %zu by the budget); %zu calls\n",
+	    "%zu still failing, %zu stopped on repeated errors, %zu by the budget); %zu sent to the command\n",
 	    ann_program, s->records, s->passed, s->sent, s->fixed, s->still_failing, s->repeated,
 	    s->budget_stops, s->calls);
 }

@@ -652,7 +652,9 @@ fail_in_flight(struct loop *l)
 	describe_status(l->stats->child_status, why, sizeof why);
 	snprintf(text, sizeof text, "{\"kind\":\"child\",\"message\":\"the retry command %s "
 	    "before answering this record\"}", why);
-	ann_log(ANN_LOG_ERROR, "the retry command %s with %zu records unanswered", why, l->in_flight);
+	/* A shell pipeline reports its last command's status, so 0 can hide a failure. */
+	ann_log(ANN_LOG_ERROR, "the retry command %s with %zu records unanswered; "
+	    "see its messages above", why, l->in_flight);
 	l->stats->child_failed = 1;
 
 	for (i = 0; i < l->table_size; i++) {

@@ -114,7 +114,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	run -1 --separate-stderr ann-retry --max-calls 3 -- python3 "$FIXER" <in.jsonl
 	[ "${#lines[@]}" -eq 2 ]
 	printf '%s\n' "$output" >out.jsonl
-	[[ "$stderr" == *"3 calls"* ]]
+	[[ "$stderr" == *"3 sent to the command"* ]]
 	[[ "$output" == *'"stopped":"budget"'* ]]
 }
 

@@ -17,6 +17,11 @@ out=$3
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 model="anthropic.claude-haiku-4-5-20251001-v1:0"
+# NOTE: the thresholds hold for the default seed, not for every seed. Over
+# 80 seeds, 6 leave one receipt whose re-asks drew mistakes three rounds
+# running (a re-ask is answered right 9 times in 10, as --fix-rate says).
+# Its last answer then keeps an extra member or ends truncated, and the
+# F1 or pairing check fails. The invoice set passed all 30 seeds tried.
 seed=${E2E_SEED:-3}
 faults="throttle=0.05,unavailable=0.01,reset=0.01"
 
@@ -56,7 +61,7 @@ export AWS_EC2_METADATA_DISABLED=true
 export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:9
 
 ann-mock --host 127.0.0.1 --port 0 --answers "$out/labels.jsonl" --seed "$seed" \
-    --latency "${E2E_LATENCY:-2}" --mistakes "$mistakes" --fix-rate 1 \
+    --latency "${E2E_LATENCY:-2}" --mistakes "$mistakes" --fix-rate 0.9 \
     --faults "$faults" --stats "$out/mock-stats.json" \
     >"$out/mock.url" 2>"$out/mock.log" &
 mock=$!

@@ -33,6 +33,10 @@ static const char usage_text[] =
     "  -e, --examples <file>      few-shot examples, JSONL {\"input\":..,\"output\":..}\n"
     "      --examples-in-prompt   give examples to the template as ann.examples\n"
     "                             instead of as earlier turns\n"
+    "      --format <fmt>         output format: records (the input records with\n"
+    "                             a request member, the default) or bedrock-batch\n"
+    "                             (Bedrock batch inference input lines; error\n"
+    "                             records go to standard error)\n"
     "  -h, --help                 print this help and exit\n"
     "      --html-escape          HTML-escape values inserted with {{name}}\n"
     "  -l, --lang <en|ja>         language of the built-in template (default: en)\n"
@@ -44,6 +48,8 @@ static const char usage_text[] =
     "  -r, --root <dir>           attachments must lie under this directory\n"
     "                             (default: the current directory)\n"
     "  -s, --schema <file>        JSON Schema of the fields to extract (required)\n"
+    "      --shard <K/N>          keep only shard K (1 to N) of N, split by a hash\n"
+    "                             of each record's id\n"
     "      --stop <text>          stop sequence; repeat for more (at most 16)\n"
     "  -t, --template <file>      prompt template (default: the built-in one)\n"
     "  -T, --temperature <t>      sampling temperature, 0 to 1 (default: 0)\n"
@@ -62,9 +68,11 @@ enum {
 	OPT_ATTACH_REFS,
 	OPT_CACHE,
 	OPT_EXAMPLES_IN_PROMPT,
+	OPT_FORMAT,
 	OPT_HTML_ESCAPE,
 	OPT_PDF_READ,
 	OPT_PRINT_TEMPLATE,
+	OPT_SHARD,
 	OPT_STOP,
 	OPT_TOOL_NAME,
 	OPT_VERSION,
@@ -77,6 +85,7 @@ static const struct option longopts[] = {
 	{ "cache", no_argument, NULL, OPT_CACHE },
 	{ "examples", required_argument, NULL, 'e' },
 	{ "examples-in-prompt", no_argument, NULL, OPT_EXAMPLES_IN_PROMPT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "html-escape", no_argument, NULL, OPT_HTML_ESCAPE },
 	{ "lang", required_argument, NULL, 'l' },
@@ -86,6 +95,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "root", required_argument, NULL, 'r' },
 	{ "schema", required_argument, NULL, 's' },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "stop", required_argument, NULL, OPT_STOP },
 	{ "template", required_argument, NULL, 't' },
 	{ "temperature", required_argument, NULL, 'T' },
@@ -134,6 +144,15 @@ parse_option(int c, struct ann_prompt_opts *o, int *print_template, int *quiet, 
 	case OPT_CACHE: o->cache_prefix = 1; return -1;
 	case 'e': o->examples_path = optarg; return -1;
 	case OPT_EXAMPLES_IN_PROMPT: o->examples_in_prompt = 1; return -1;
+	case OPT_FORMAT:
+		if (strcmp(optarg, "records") == 0)
+			o->format = ANN_PROMPT_FORMAT_RECORDS;
+		else if (strcmp(optarg, "bedrock-batch") == 0)
+			o->format = ANN_PROMPT_FORMAT_BEDROCK_BATCH;
+		else
+			return ann_cli_usage_error("invalid --format, expected records or "
+			    "bedrock-batch: %s", optarg);
+		return -1;
 	case 'h': fputs(usage_text, stdout); return ANN_EXIT_OK;
 	case OPT_HTML_ESCAPE: o->html_escape = 1; return -1;
 	case 'l':
@@ -158,6 +177,11 @@ parse_option(int c, struct ann_prompt_opts *o, int *print_template, int *quiet, 
 	case 'q': *quiet = 1; return -1;
 	case 'r': o->root = optarg; return -1;
 	case 's': o->schema_path = optarg; return -1;
+	case OPT_SHARD:
+		if (ann_shard_parse(optarg, &o->shard) != ANN_OK)
+			return ann_cli_usage_error("invalid --shard, expected K/N with 1 <= K <= N "
+			    "<= %d: %s", ANN_SHARD_MAX, optarg);
+		return -1;
 	case OPT_STOP:
 		if (optarg[0] == '\0' || o->n_stop == ANN_PROMPT_MAX_STOP)
 			return ann_cli_usage_error("invalid --stop: sequences must be non-empty, "

@@ -1,6 +1,7 @@
 #include "filter.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -16,6 +17,9 @@ ann_filter_init(struct ann_filter *f, int in_fd, int out_fd, int flush_each)
 	f->records_in = 0;
 	f->line_errors = 0;
 	f->skipped = 0;
+	f->select = NULL;
+	f->select_ctx = NULL;
+	f->rejects = NULL;
 }
 
 void
@@ -73,6 +77,26 @@ mark_missing_id(struct ann_filter *f, struct ann_error *e)
 	return ANN_OK;
 }
 
+static struct ann_jsonl_writer *
+reject_writer(struct ann_filter *f)
+{
+	return f->rejects != NULL ? f->rejects : &f->out;
+}
+
+/* Asks f->select whether this run handles the line; returns 1, 0 or an error. */
+static int
+selected(struct ann_filter *f, int is_record, size_t line_no, struct ann_error *e)
+{
+	char key[32];
+
+	if (f->select == NULL)
+		return 1;
+	if (is_record && f->rec.has_id)
+		return f->select(f->select_ctx, f->rec.id.data, f->rec.id.len, e);
+	snprintf(key, sizeof key, "line:%zu", line_no);
+	return f->select(f->select_ctx, key, strlen(key), e);
+}
+
 int
 ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
     struct ann_error *e)
@@ -81,9 +105,11 @@ ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
 
 	for (;;) {
 		struct ann_error why = ANN_ERROR_INIT;
+		struct ann_jsonl_writer *to;
 		const char *line;
 		size_t len;
 		size_t line_no;
+		int keep;
 		int rc;
 
 		rc = ann_jsonl_read(&f->in, &line, &len, &line_no, &why);
@@ -98,7 +124,6 @@ ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
 			warned_bom = 1;
 		}
 
-		f->records_in++;
 		ann_buf_reset(&f->line_out);
 		ann_record_edit_reset(&f->edit);
 		if (rc == ANN_OK)
@@ -107,16 +132,31 @@ ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
 			*e = why;
 			return rc;
 		}
+		keep = selected(f, rc == ANN_OK, line_no, e);
+		if (keep < 0)
+			return keep;
+		if (keep == 0) {
+			f->skipped++;
+			continue;
+		}
+		f->records_in++;
 
+		to = &f->out;
 		if (rc) {
 			rc = write_line_error(f, line, len, line_no, &why, e);
+			to = reject_writer(f);
 		} else if (!f->rec.has_id) {
 			rc = mark_missing_id(f, e);
+			to = reject_writer(f);
 		} else {
 			rc = handler(ctx, &f->rec, &f->edit, &f->line_out, e);
 			if (rc == ANN_FILTER_SKIP) {
 				f->skipped++;
 				continue;
+			}
+			if (rc == ANN_FILTER_REJECT) {
+				to = reject_writer(f);
+				rc = ANN_OK;
 			}
 			if (rc == ANN_OK && f->line_out.len == 0)
 				rc = ann_record_write(&f->rec, &f->edit, &f->line_out);
@@ -124,7 +164,13 @@ ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
 		if (rc)
 			return rc;
 
-		rc = ann_jsonl_write(&f->out, f->line_out.data, f->line_out.len, e);
+		rc = ann_jsonl_write(to, f->line_out.data, f->line_out.len, e);
+		if (rc)
+			return rc;
+	}
+	if (f->rejects != NULL) {
+		int rc = ann_jsonl_flush(f->rejects, e);
+
 		if (rc)
 			return rc;
 	}

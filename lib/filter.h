@@ -13,13 +13,22 @@
  * The handler gets the parsed record and an empty edit and output buffer.
  * It either fills the edit (the loop then writes the record spliced with
  * it) or appends whole lines to out itself (for commands that route or
- * rebuild). Returning ANN_FILTER_SKIP leaves the record out of the output,
- * for selections the user asked for (a shard of the input). Returning a
- * negative error stops the run: use it for system failures only, since a
- * failing record is data, not a stop.
+ * rebuild). Returning ANN_FILTER_SKIP leaves the record out of the output.
+ * Returning ANN_FILTER_REJECT says the edit or out holds an error record:
+ * it goes to the rejects writer when one is set, else to the output like
+ * any other. Returning a negative error stops the run: use it for system
+ * failures only, since a failing record is data, not a stop.
+ *
+ * Two optional settings, made between init and run:
+ *   select, select_ctx: called for every line before anything else with
+ *     the line's shard key (the decoded id of a record with a string id,
+ *     else "line:N"); a line for which it returns 0 is left out silently,
+ *     line errors included, and counted in skipped only. A negative
+ *     return stops the run like a handler error.
+ *   rejects: a second writer for error records (lines that are not
+ *     records, records without an id, and ANN_FILTER_REJECT), for formats
+ *     whose output file must hold nothing else.
  */
-
-#define ANN_FILTER_SKIP 1
 #ifndef ANN_FILTER_H
 #define ANN_FILTER_H
 
@@ -30,7 +39,12 @@
 #include "jsonl.h"
 #include "record.h"
 
+#define ANN_FILTER_SKIP 1
+#define ANN_FILTER_REJECT 2
+
 struct ann_filter;
+
+typedef int (*ann_filter_select)(void *ctx, const char *key, size_t len, struct ann_error *e);
 
 typedef int (*ann_filter_handler)(void *ctx, const struct ann_record *rec,
     struct ann_record_edit *edit, struct ann_buf *out, struct ann_error *e);
@@ -41,9 +55,12 @@ struct ann_filter {
 	struct ann_record rec;
 	struct ann_record_edit edit;
 	struct ann_buf line_out;
-	size_t records_in;   /* lines that were records or line errors */
+	size_t records_in;   /* lines that were records or line errors, selected ones only */
 	size_t line_errors;  /* lines turned into error records, or marked, here */
-	size_t skipped;      /* records a handler left out with ANN_FILTER_SKIP */
+	size_t skipped;      /* lines left out by select or by ANN_FILTER_SKIP */
+	ann_filter_select select;  /* NULL: every line */
+	void *select_ctx;
+	struct ann_jsonl_writer *rejects; /* NULL: error records go to out */
 };
 
 void ann_filter_init(struct ann_filter *f, int in_fd, int out_fd, int flush_each);

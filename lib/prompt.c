@@ -12,8 +12,10 @@
 #include "buf.h"
 #include "filter.h"
 #include "json.h"
+#include "jspan.h"
 #include "log.h"
 #include "mustache.h"
+#include "provider.h"
 
 #define SCHEMA_FILE_MAX ((size_t)16 << 20)
 #define TEMPLATE_FILE_MAX ((size_t)4 << 20)
@@ -60,6 +62,8 @@ ann_prompt_opts_init(struct ann_prompt_opts *o)
 	o->max_tokens = ANN_PROMPT_DEFAULT_MAX_TOKENS;
 	o->temperature = 0;
 	o->has_temperature = 1;
+	o->format = ANN_PROMPT_FORMAT_RECORDS;
+	o->reject_fd = STDERR_FILENO;
 }
 
 static int
@@ -668,9 +672,28 @@ text_message(const char *role, const char *text)
 }
 
 /* Turns one example ({"input": record, "output": answer}) into two turns or an ann.examples entry. */
+/*
+ * Returns the "output" member of the example line line[0..len) as a raw
+ * cJSON item, compacted but with its numbers as written (1100.0 stays
+ * 1100.0), or NULL when out of memory.
+ */
+static cJSON *
+raw_output(const char *line, size_t len)
+{
+	struct ann_jspan whole = { 0, len }, span;
+	struct ann_buf compact = ANN_BUF_INIT;
+	cJSON *item = NULL;
+
+	if (ann_jspan_member(line, len, whole, "output", &span) == ANN_OK &&
+	    ann_jspan_compact(&compact, line + span.start, span.end - span.start) == ANN_OK)
+		item = cJSON_CreateRaw(compact.data);
+	ann_buf_release(&compact);
+	return item;
+}
+
 static int
-add_example(struct ann_prompt *p, cJSON *example, size_t number, struct ann_buf *text,
-    struct ann_error *e)
+add_example(struct ann_prompt *p, cJSON *example, const char *line, size_t len,
+    size_t number, struct ann_buf *text, struct ann_error *e)
 {
 	cJSON *input = cJSON_GetObjectItemCaseSensitive(example, "input");
 	cJSON *output = cJSON_GetObjectItemCaseSensitive(example, "output");
@@ -697,7 +720,7 @@ add_example(struct ann_prompt *p, cJSON *example, size_t number, struct ann_buf 
 	answer = cJSON_CreateObject();
 	part = cJSON_CreateObject();
 	put(part, "type", cJSON_CreateString("json"), &nomem);
-	put(part, "json", cJSON_Duplicate(output, 1), &nomem);
+	put(part, "json", raw_output(line, len), &nomem);
 	put(answer, "role", cJSON_CreateString("assistant"), &nomem);
 	append(put(answer, "content", cJSON_CreateArray(), &nomem), part, &nomem);
 	append(p->example_turns, answer, &nomem);
@@ -762,7 +785,7 @@ load_examples(struct ann_prompt *p, struct ann_error *e)
 			    "\"input\" record and an \"output\" answer", path, line);
 			break;
 		}
-		rc = add_example(p, example, ++number, &rendered, &why);
+		rc = add_example(p, example, s, len, ++number, &rendered, &why);
 		cJSON_Delete(example);
 		if (rc)
 			rc = ann_error_set(e, rc, "examples file \"%s\": line %zu: %s", path, line,
@@ -795,6 +818,17 @@ ann_prompt_new(struct ann_prompt **out, const struct ann_prompt_opts *o,
 		for (i = 0; i < sizeof default_attach_members / sizeof default_attach_members[0]; i++)
 			p->o.attach_members[i] = default_attach_members[i];
 		p->o.n_attach_members = i;
+	}
+
+	if (p->o.format == ANN_PROMPT_FORMAT_BEDROCK_BATCH && p->o.attach_refs) {
+		rc = ann_error_set(e, ANN_ERR_INVALID, "--attach-refs cannot be used with --format "
+		    "bedrock-batch, because a batch input file must carry its attachments");
+		goto fail;
+	}
+	if (p->o.shard.count > 0 && (p->o.shard.index < 1 || p->o.shard.index > p->o.shard.count)) {
+		rc = ann_error_set(e, ANN_ERR_INVALID, "shard %llu is not between 1 and %llu",
+		    (unsigned long long)p->o.shard.index, (unsigned long long)p->o.shard.count);
+		goto fail;
 	}
 
 	root = p->o.root ? p->o.root : ".";
@@ -1180,39 +1214,18 @@ printable_id(const struct ann_buf *id, char *buf, size_t size)
 	return buf;
 }
 
+/* Turns rec into an error record with why, for the rejects stream. */
 static int
-handle_record(void *ctx, const struct ann_record *rec, struct ann_record_edit *edit,
-    struct ann_buf *out, struct ann_error *e)
+reject_record(struct ann_prompt *p, const struct ann_record *rec, const struct ann_error *why,
+    struct ann_record_edit *edit, struct ann_buf *out, struct ann_error *e)
 {
-	struct ann_prompt *p = ctx;
-	struct ann_error why = ANN_ERROR_INIT;
-	cJSON *request = NULL;
 	char id[80];
 	int rc;
 
-	/* An earlier stage failed on this record: keep its error as it is. */
-	if (ann_record_get(rec, "error") != NULL) {
-		p->record_errors++;
-		return ANN_OK;
-	}
-
-	rc = ann_prompt_build(p, rec, &request, &why);
-	if (rc == ANN_ERR_NOMEM) {
-		*e = why;
-		return rc;
-	}
-	if (rc == ANN_OK) {
-		rc = ann_record_edit_set_json(edit, "request", request);
-		cJSON_Delete(request);
-		if (rc)
-			return ann_error_set(e, rc, "line %zu: cannot write the request", rec->line_no);
-		return ANN_OK;
-	}
-
 	p->record_errors++;
 	ann_log(ANN_LOG_WARN, "line %zu: record \"%s\": %s", rec->line_no,
-	    printable_id(&rec->id, id, sizeof id), why.msg);
-	rc = ann_error_json(out, ann_err_name(why.code), why.msg, 0, rec->line_no);
+	    printable_id(&rec->id, id, sizeof id), why->msg);
+	rc = ann_error_json(out, ann_err_name(why->code), why->msg, 0, rec->line_no);
 	if (rc == ANN_OK)
 		rc = ann_record_edit_set_raw(edit, "error", out->data, out->len);
 	ann_buf_reset(out);
@@ -1220,7 +1233,125 @@ handle_record(void *ctx, const struct ann_record *rec, struct ann_record_edit *e
 		rc = ann_record_edit_remove(edit, "request");
 	if (rc)
 		return ann_error_set(e, rc, "line %zu: cannot write the error record", rec->line_no);
+	return ANN_FILTER_REJECT;
+}
+
+/*
+ * Returns NULL when id can be a Bedrock batch recordId, else the reason.
+ * NOTE: AWS documents recordId only as an alphanumeric string (older pages
+ * gave 11 characters, with the example "CALL0000001") and publishes no
+ * length or character limit. So ids are held to a conservative guess:
+ * ASCII letters, digits, '-', '_' and '.', at most ANN_PROMPT_BATCH_ID_MAX.
+ */
+static const char *
+batch_id_problem(const struct ann_buf *id)
+{
+	size_t i;
+
+	if (id->len == 0)
+		return "it is empty";
+	if (id->len > ANN_PROMPT_BATCH_ID_MAX)
+		return "it is longer than 128 characters";
+	for (i = 0; i < id->len; i++) {
+		unsigned char ch = (unsigned char)id->data[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.'))
+			return "it may hold only ASCII letters, digits, '-', '_' and '.'";
+	}
+	return NULL;
+}
+
+/*
+ * Appends the batch input line {"recordId":ID,"modelInput":BODY} for the
+ * request, BODY being the InvokeModel body that ann-invoke would send.
+ * A request the body builder rejects is a record error in *why.
+ */
+static int
+add_batch_line(const struct ann_record *rec, const cJSON *request, struct ann_buf *out,
+    struct ann_error *why)
+{
+	struct ann_provider_call call;
+	char *text = cJSON_PrintUnformatted(request);
+	int rc;
+
+	if (text == NULL)
+		return ann_error_set(why, ANN_ERR_NOMEM, "print the request: out of memory");
+	ann_provider_call_init(&call);
+	/* The model id is not part of the body, because a batch job names it once. */
+	rc = ann_provider_build(ANN_PROVIDER_BEDROCK_INVOKE, NULL, rec->id.data, text,
+	    strlen(text), &call, why);
+	if (rc == ANN_OK) {
+		rc = ann_buf_adds(out, "{\"recordId\":");
+		if (rc == ANN_OK)
+			rc = ann_buf_add_json_string(out, rec->id.data, rec->id.len);
+		if (rc == ANN_OK)
+			rc = ann_buf_adds(out, ",\"modelInput\":");
+		if (rc == ANN_OK)
+			rc = ann_buf_add(out, call.body.data, call.body.len);
+		if (rc == ANN_OK)
+			rc = ann_buf_adds(out, "}\n");
+		if (rc)
+			rc = ann_error_set(why, rc, "write the batch record: out of memory");
+	}
+	ann_provider_call_release(&call);
+	cJSON_free(text);
+	return rc;
+}
+
+static int
+handle_record(void *ctx, const struct ann_record *rec, struct ann_record_edit *edit,
+    struct ann_buf *out, struct ann_error *e)
+{
+	struct ann_prompt *p = ctx;
+	struct ann_error why = ANN_ERROR_INIT;
+	const int batch = p->o.format == ANN_PROMPT_FORMAT_BEDROCK_BATCH;
+	const char *problem;
+	cJSON *request = NULL;
+	int rc;
+
+	/* An earlier stage failed on this record: keep its error as it is. */
+	if (ann_record_get(rec, "error") != NULL) {
+		p->record_errors++;
+		return ANN_FILTER_REJECT;
+	}
+	if (batch && (problem = batch_id_problem(&rec->id)) != NULL) {
+		ann_error_set(&why, ANN_ERR_INVALID, "id cannot be a Bedrock batch recordId: %s",
+		    problem);
+		return reject_record(p, rec, &why, edit, out, e);
+	}
+
+	rc = ann_prompt_build(p, rec, &request, &why);
+	if (rc == ANN_OK && batch) {
+		rc = add_batch_line(rec, request, out, &why);
+		if (rc)
+			ann_buf_reset(out);
+	} else if (rc == ANN_OK) {
+		rc = ann_record_edit_set_json(edit, "request", request);
+		if (rc)
+			rc = ann_error_set(&why, rc, "line %zu: cannot write the request",
+			    rec->line_no);
+	}
+	cJSON_Delete(request);
+	if (rc == ANN_ERR_NOMEM) {
+		*e = why;
+		return rc;
+	}
+	if (rc)
+		return reject_record(p, rec, &why, edit, out, e);
 	return ANN_OK;
+}
+
+/* Selects the lines whose shard key falls in the requested shard. */
+static int
+select_shard(void *ctx, const char *key, size_t len, struct ann_error *e)
+{
+	const struct ann_prompt *p = ctx;
+	uint64_t shard;
+
+	if (ann_shard_of(key, len, p->o.shard.count, &shard) != ANN_OK)
+		return ann_error_set(e, ANN_ERR_NOMEM, "compute the shard of a record: out of memory");
+	return shard == p->o.shard.index;
 }
 
 int
@@ -1228,14 +1359,27 @@ ann_prompt_run(struct ann_prompt *p, int in_fd, int out_fd,
     struct ann_prompt_stats *stats, struct ann_error *e)
 {
 	struct ann_filter f;
+	struct ann_jsonl_writer rejects;
+	const int batch = p->o.format == ANN_PROMPT_FORMAT_BEDROCK_BATCH;
 	int rc;
 
 	ann_filter_init(&f, in_fd, out_fd, p->o.flush_each);
+	if (p->o.shard.count > 0) {
+		f.select = select_shard;
+		f.select_ctx = p;
+	}
+	if (batch) {
+		/* Error records are few and belong next to their warnings, so each is written at once. */
+		ann_jsonl_writer_init(&rejects, p->o.reject_fd, 1);
+		f.rejects = &rejects;
+	}
 	p->record_errors = 0;
 	rc = ann_filter_run(&f, handle_record, p, e);
 	stats->records = f.records_in;
 	stats->errors = f.line_errors + p->record_errors;
 	stats->broken_pipe = f.out.broken_pipe;
+	if (batch)
+		ann_jsonl_writer_release(&rejects);
 	ann_filter_release(&f);
 	return rc;
 }

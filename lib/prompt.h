@@ -27,6 +27,7 @@
 
 #include "err.h"
 #include "record.h"
+#include "shard.h"
 
 enum ann_prompt_lang {
 	ANN_PROMPT_EN,
@@ -43,6 +44,14 @@ enum ann_prompt_pdf_read {
 	ANN_PROMPT_PDF_VISUAL, /* page images and text */
 	ANN_PROMPT_PDF_TEXT,   /* extracted text only */
 };
+
+enum ann_prompt_format {
+	ANN_PROMPT_FORMAT_RECORDS,       /* each record with a request or error member */
+	ANN_PROMPT_FORMAT_BEDROCK_BATCH, /* {"recordId","modelInput"} lines; errors to reject_fd */
+};
+
+/* recordId limits that --format bedrock-batch enforces; see batch_id_problem. */
+#define ANN_PROMPT_BATCH_ID_MAX 128
 
 #define ANN_PROMPT_MAX_STOP 16
 #define ANN_PROMPT_MAX_ATTACH_MEMBERS 16
@@ -70,6 +79,9 @@ struct ann_prompt_opts {
 	int examples_in_prompt;     /* 1: examples go to ann.examples, not to turns */
 	int html_escape;            /* 1: HTML-escape {{name}} values */
 	int flush_each;             /* 1: write each output record at once */
+	enum ann_prompt_format format;
+	int reject_fd;              /* bedrock-batch: error records go here */
+	struct ann_shard shard;     /* count 0: every record; else shard index of count */
 };
 
 struct ann_prompt;
@@ -94,7 +106,7 @@ int ann_prompt_build(struct ann_prompt *p, const struct ann_record *r, cJSON **r
     struct ann_error *e);
 
 struct ann_prompt_stats {
-	size_t records;     /* records read, line errors included */
+	size_t records;     /* records read in the shard, line errors included */
 	size_t errors;      /* records written with an error member */
 	int broken_pipe;    /* 1 when the reader of the output went away */
 };
@@ -102,7 +114,11 @@ struct ann_prompt_stats {
 /*
  * Reads records from in_fd and writes each to out_fd once, with a request
  * or an error member. A record that arrives with an error member passes
- * through unchanged (and counts as an error). Returns 0, or ANN_ERR_IO or
+ * through unchanged (and counts as an error). With a shard set, only the
+ * lines of that shard are read further (shard.h defines the split); the
+ * others are not written, logged or counted. With the bedrock-batch
+ * format, out_fd gets one batch input line per good record and every
+ * error record goes to o.reject_fd instead. Returns 0, or ANN_ERR_IO or
  * ANN_ERR_NOMEM when the stream itself fails.
  */
 int ann_prompt_run(struct ann_prompt *p, int in_fd, int out_fd,

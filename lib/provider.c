@@ -794,19 +794,23 @@ ann_provider_build(enum ann_provider p, const char *model, const char *record_id
 		goto done;
 	}
 
-	switch (p) {
-	case ANN_PROVIDER_BEDROCK:
-		rc = add_model_path(&out->path, model, "/converse");
-		break;
-	case ANN_PROVIDER_BEDROCK_INVOKE:
-		rc = add_model_path(&out->path, model, "/invoke");
-		break;
-	case ANN_PROVIDER_ANTHROPIC:
-		rc = ann_buf_adds(&out->path, "/v1/messages");
-		break;
-	case ANN_PROVIDER_OPENAI:
-		rc = ann_buf_adds(&out->path, "/v1/chat/completions");
-		break;
+	/* Without a model there is no path: only the body is wanted. */
+	rc = ANN_OK;
+	if (model != NULL) {
+		switch (p) {
+		case ANN_PROVIDER_BEDROCK:
+			rc = add_model_path(&out->path, model, "/converse");
+			break;
+		case ANN_PROVIDER_BEDROCK_INVOKE:
+			rc = add_model_path(&out->path, model, "/invoke");
+			break;
+		case ANN_PROVIDER_ANTHROPIC:
+			rc = ann_buf_adds(&out->path, "/v1/messages");
+			break;
+		case ANN_PROVIDER_OPENAI:
+			rc = ann_buf_adds(&out->path, "/v1/chat/completions");
+			break;
+		}
 	}
 	if (rc) {
 		ann_error_set(e, rc, "model id is too long for a request path");

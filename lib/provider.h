@@ -65,7 +65,9 @@ void ann_provider_call_release(struct ann_provider_call *c);
  * Builds the body and path for the request member request[0..len) (valid
  * JSON, as the record scanner checked it). record_id travels in the
  * request metadata (Converse requestMetadata; the InvokeModel metadata
- * header is the caller's, see ann_provider_metadata_header).
+ * header is the caller's, see ann_provider_metadata_header). For the two
+ * Bedrock providers model may be NULL: the body is built (it does not name
+ * the model) and out->path is left empty, as a batch input file needs.
  */
 int ann_provider_build(enum ann_provider p, const char *model, const char *record_id,
     const char *request, size_t len, struct ann_provider_call *out, struct ann_error *e);

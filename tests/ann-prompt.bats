@@ -487,3 +487,144 @@ EOF
 	run -2 ann-prompt -s schema.json in.jsonl in.jsonl
 	[ "${lines[0]}" = 'ann-prompt: too many input files; give at most one' ]
 }
+
+# Prints the shard (1 to N) of each id on stdin by the documented rule:
+# the first 8 bytes of SHA-256 of the id, big-endian, modulo N, plus 1.
+shard_of() {
+	python3 -c '
+import hashlib, sys
+n = int(sys.argv[1])
+for line in sys.stdin.read().splitlines():
+    h = int.from_bytes(hashlib.sha256(line.encode()).digest()[:8], "big")
+    print(1 + h % n)
+' "$1"
+}
+
+@test "--shard splits the input into N parts, each record once" {
+	for i in $(seq 1 60); do printf '{"id":"doc-%d","text":"t%d"}\n' "$i" "$i"; done >in.jsonl
+	printf '%s\n' 'not json' '{"text":"no id"}' '{"id":"請求書-1","text":"x"}' '{"id":"e","error":{"kind":"network","message":"earlier"}}' >>in.jsonl
+	for k in 1 2 3; do
+		ann-prompt -s schema.json -q --shard "$k/3" in.jsonl >"shard$k.jsonl" || true
+		ann-prompt -s schema.json -q --shard "$k/3" in.jsonl >"again$k.jsonl" || true
+		cmp "shard$k.jsonl" "again$k.jsonl"
+		[ -s "shard$k.jsonl" ]
+	done
+	ann-prompt -s schema.json -q in.jsonl >all.jsonl || true
+	sort shard1.jsonl shard2.jsonl shard3.jsonl >union.jsonl
+	sort all.jsonl >all-sorted.jsonl
+	cmp union.jsonl all-sorted.jsonl
+	[ "$(wc -l <union.jsonl)" -eq 64 ]
+}
+
+@test "--shard follows the documented hash of the id" {
+	for i in $(seq 1 40); do printf 'inv-%d\n' "$i"; done >ids.txt
+	printf '%s\n' '請求書 No.42 😀' 'line:62' >>ids.txt
+	python3 -c '
+import json, sys
+for line in open(sys.argv[1]).read().splitlines():
+    print(json.dumps({"id": line, "text": "t"}, ensure_ascii=False))
+' ids.txt >in.jsonl
+	shard_of 5 <ids.txt >expected.txt
+	for k in 1 2 3 4 5; do
+		run -0 ann-prompt -s schema.json --shard "$k/5" in.jsonl
+		[ "$(jget 'r["id"]' <<<"$output" | sort)" = "$(paste -d' ' expected.txt ids.txt | sed -n "s/^$k //p" | sort)" ]
+	done
+}
+
+@test "--shard puts lines without an id in the shard of line:N" {
+	printf '%s\n' '{"id":"a","text":"x"}' 'not json' '{"text":"no id"}' >in.jsonl
+	k2=$(printf 'line:2\n' | shard_of 4)
+	k3=$(printf 'line:3\n' | shard_of 4)
+	for k in 1 2 3 4; do
+		run --separate-stderr ann-prompt -s schema.json --shard "$k/4" in.jsonl
+		want=''
+		[ "$k" = "$(printf 'a\n' | shard_of 4)" ] && want="${want}a "
+		[ "$k" = "$k2" ] && want="${want}line:2 "
+		[ "$k" = "$k3" ] && want="${want}- "
+		[ "$(jget 'r.get("id", "-")' <<<"$output" | tr '\n' ' ')" = "$want" ]
+		# A line of another shard is neither written nor reported.
+		if [ "$k" != "$k2" ] && [ "$k" != "$k3" ]; then
+			[ "$status" -eq 0 ]
+			[ -z "$stderr" ]
+		else
+			[ "$status" -eq 1 ]
+		fi
+	done
+}
+
+@test "--shard rejects values outside 1/1 to N/N" {
+	for bad in 0/3 4/3 3 /3 3/ a/b 1/0 -1/3 1/1000001 ' 1/3' 1/3x 1//3; do
+		run -2 ann-prompt -s schema.json --shard "$bad" </dev/null
+		[ "${lines[0]}" = "ann-prompt: invalid --shard, expected K/N with 1 <= K <= N <= 1000000: $bad" ]
+	done
+	run -0 ann-prompt -s schema.json --shard 1/1 <<<'{"id":"a","text":"x"}'
+	[ "$(jget 'r["id"]' <<<"$output")" = a ]
+	run -0 ann-prompt -s schema.json --shard 1000000/1000000 </dev/null
+	[ -z "$output" ]
+}
+
+@test "--format bedrock-batch writes recordId and the InvokeModel body" {
+	printf -- '--- system\nBe exact.\n--- user\n{{text}}\n' >t.tmpl
+	run -0 --separate-stderr ann-prompt -s schema.json -t t.tmpl --answer json --stop END -m 512 --format bedrock-batch <<<'{"id":"inv_1.a-B","text":"請求書 😀","vendor":"ACME"}
+{"id":"2","text":"second"}'
+	[ "${lines[0]}" = '{"recordId":"inv_1.a-B","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":512,"messages":[{"role":"user","content":[{"type":"text","text":"請求書 😀"}]}],"system":"Be exact.","temperature":0,"stop_sequences":["END"]}}' ]
+	[ "${lines[1]}" = '{"recordId":"2","modelInput":{"anthropic_version":"bedrock-2023-05-31","max_tokens":512,"messages":[{"role":"user","content":[{"type":"text","text":"second"}]}],"system":"Be exact.","temperature":0,"stop_sequences":["END"]}}' ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ -z "$stderr" ]
+}
+
+@test "--format bedrock-batch body is the golden InvokeModel body" {
+	golden="$ANN_TOP/tests/fixtures/ann-prompt/golden"
+	for name in image-pdf-tool cache-examples-tool; do
+		input=$(jget '{k: v for k, v in r.items() if k != "request"}' <"$golden/$name.record.jsonl")
+		args=()
+		[ "$name" = cache-examples-tool ] && args=(--cache -e "$golden/examples.jsonl")
+		run -0 ann-prompt -s "$golden/schema.json" -r "$golden" "${args[@]}" --format bedrock-batch <<<"$input"
+		[ "$output" = "{\"recordId\":\"$(jget 'r["id"]' <<<"$input")\",\"modelInput\":$(cat "$golden/$name.invoke.json")}" ]
+	done
+}
+
+@test "--format bedrock-batch sends error records to stderr" {
+	long=$(printf 'x%.0s' $(seq 1 129))
+	printf '%s\n' '{"id":"ok","text":"x"}' '{"id":"請求書","text":"x"}' "{\"id\":\"${long%x}\",\"text\":\"x\"}" "{\"id\":\"$long\",\"text\":\"x\"}" '{"id":"a b","text":"x"}' '{"id":"","text":"x"}' '{"id":"nt"}' 'not json' '{"text":"no id"}' '{"id":"e","error":{"kind":"network","message":"earlier"}}' >in.jsonl
+	run -1 --separate-stderr ann-prompt -s schema.json -q --format bedrock-batch in.jsonl
+	[ "$(jget 'r["recordId"]' <<<"$output" | tr '\n' ' ')" = "ok ${long%x} " ]
+	[ "$(jget 'list(r)' <<<"$output" | sort -u)" = '["recordId","modelInput"]' ]
+	[ "${#stderr_lines[@]}" -eq 8 ]
+	[ "${stderr_lines[0]}" = '{"id":"請求書","text":"x","error":{"kind":"invalid","message":"id cannot be a Bedrock batch recordId: it may hold only ASCII letters, digits, '"'-', '_' and '.'"'","line":2}}' ]
+	[ "${stderr_lines[1]}" = "{\"id\":\"$long\",\"text\":\"x\",\"error\":{\"kind\":\"invalid\",\"message\":\"id cannot be a Bedrock batch recordId: it is longer than 128 characters\",\"line\":4}}" ]
+	[ "$(jget 'r["error"]["message"]' <<<"${stderr_lines[2]}")" = "id cannot be a Bedrock batch recordId: it may hold only ASCII letters, digits, '-', '_' and '.'" ]
+	[ "$(jget 'r["error"]["message"]' <<<"${stderr_lines[3]}")" = 'id cannot be a Bedrock batch recordId: it is empty' ]
+	[ "${stderr_lines[4]}" = '{"id":"nt","error":{"kind":"invalid","message":"record has no \"text\" and no attachment, so there is nothing to extract fields from","line":7}}' ]
+	[ "$(jget 'r["id"]' <<<"${stderr_lines[5]}")" = line:8 ]
+	[ "$(jget 'r["error"]["message"]' <<<"${stderr_lines[6]}")" = 'line 9: record has no string "id" member' ]
+	[ "${stderr_lines[7]}" = '{"id":"e","error":{"kind":"network","message":"earlier"}}' ]
+
+	run -1 --separate-stderr ann-prompt -s schema.json --format bedrock-batch <<<'{"id":"a b","text":"x"}'
+	[ -z "$output" ]
+	[ "${stderr_lines[0]}" = "ann-prompt: warning: line 1: record \"a b\": id cannot be a Bedrock batch recordId: it may hold only ASCII letters, digits, '-', '_' and '.'" ]
+	[ "$(jget 'r["id"]' <<<"${stderr_lines[1]}")" = 'a b' ]
+	[ "${stderr_lines[2]}" = 'ann-prompt: warning: 1 of 1 records ended with an error' ]
+}
+
+@test "--format bedrock-batch takes no attachment references" {
+	run -2 ann-prompt -s schema.json --format bedrock-batch --attach-refs </dev/null
+	[ "$output" = 'ann-prompt: --attach-refs cannot be used with --format bedrock-batch, because a batch input file must carry its attachments' ]
+	run -2 ann-prompt -s schema.json --format csv </dev/null
+	[ "${lines[0]}" = 'ann-prompt: invalid --format, expected records or bedrock-batch: csv' ]
+	run -0 ann-prompt -s schema.json --format records <<<'{"id":"a","text":"x"}'
+	[ "$(jget '"request" in r' <<<"$output")" = true ]
+}
+
+@test "golden Converse and InvokeModel bodies are reproduced byte for byte" {
+	golden="$ANN_TOP/tests/fixtures/ann-prompt/golden"
+	mkdir fresh
+	sh "$golden/generate.sh" fresh
+	n=0
+	for f in "$golden"/*.record.jsonl "$golden"/*.converse.json "$golden"/*.invoke.json; do
+		cmp "$f" "fresh/${f##*/}"
+		n=$((n + 1))
+	done
+	[ "$n" -eq 15 ]
+	[ "$(ls fresh | wc -l)" -eq 15 ]
+}

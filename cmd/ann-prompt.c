@@ -218,6 +218,7 @@ main(int argc, char **argv)
 	struct ann_prompt *p = NULL;
 	int print_template = 0, quiet = 0, verbose = 0;
 	int in_fd = STDIN_FILENO;
+	int status;
 	int c, rc;
 
 	ann_cli_start("ann-prompt");
@@ -235,16 +236,9 @@ main(int argc, char **argv)
 	}
 	if (o.schema_path == NULL)
 		return ann_cli_usage_error("missing --schema: name the JSON Schema of the fields");
-	if (argc - optind > 1)
-		return ann_cli_usage_error("too many input files; give at most one");
-	if (optind < argc && strcmp(argv[optind], "-") != 0) {
-		in_fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
-		if (in_fd < 0)
-			return ann_cli_usage_error("cannot open \"%s\": %s", argv[optind],
-			    strerror(errno));
-	} else if (ann_cli_stdin_is_terminal()) {
-		return ANN_EXIT_USAGE;
-	}
+	status = ann_cli_open_input(argc - optind, argv + optind, &in_fd);
+	if (status >= 0)
+		return status;
 
 	rc = ann_prompt_new(&p, &o, &e);
 	if (rc) {

@@ -183,6 +183,7 @@ main(int argc, char **argv)
 	struct ann_error e = ANN_ERROR_INIT;
 	struct ann_validate *v = NULL;
 	int verbose = 0, in_fd = STDIN_FILENO;
+	int status;
 	int c, rc;
 
 	ann_cli_start("ann-validate");
@@ -199,16 +200,9 @@ main(int argc, char **argv)
 		return ann_cli_usage_error("--derived needs --ground: name the source text with --ground");
 	if (o.rejects_path && o.route != ANN_VALIDATE_ALL)
 		return ann_cli_usage_error("--rejects cannot be combined with --valid-only or --invalid-only");
-	if (argc - optind > 1)
-		return ann_cli_usage_error("too many input files; give at most one");
-	if (optind < argc && strcmp(argv[optind], "-") != 0) {
-		in_fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
-		if (in_fd < 0)
-			return ann_cli_usage_error("cannot open \"%s\": %s", argv[optind],
-			    strerror(errno));
-	} else if (ann_cli_stdin_is_terminal()) {
-		return ANN_EXIT_USAGE;
-	}
+	status = ann_cli_open_input(argc - optind, argv + optind, &in_fd);
+	if (status >= 0)
+		return status;
 
 	rc = ann_validate_new(&v, &o, &e);
 	if (rc) {

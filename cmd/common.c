@@ -1,9 +1,12 @@
 #include "common.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 const char *ann_program = "ann";
@@ -87,6 +90,23 @@ ann_cli_stdin_is_terminal(void)
 	fprintf(stderr, "%s: reads JSONL records on standard input; pipe records in, "
 	    "or see '%s --help'\n", ann_program, ann_program);
 	return 1;
+}
+
+int
+ann_cli_open_input(int n, char **names, int *fd)
+{
+	*fd = STDIN_FILENO;
+	if (n > 1)
+		return ann_cli_usage_error("too many input files; give at most one");
+	if (n == 1 && strcmp(names[0], "-") != 0) {
+		*fd = open(names[0], O_RDONLY | O_CLOEXEC);
+		if (*fd < 0)
+			return ann_cli_usage_error("cannot open \"%s\": %s", names[0], strerror(errno));
+		return -1;
+	}
+	if (ann_cli_stdin_is_terminal())
+		return ANN_EXIT_USAGE;
+	return -1;
 }
 
 int

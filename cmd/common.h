@@ -37,6 +37,14 @@ int ann_cli_version(void);
  */
 int ann_cli_stdin_is_terminal(void);
 
+/*
+ * Opens the one optional input file left after the options (n names at
+ * names; none or "-" is standard input) into *fd. Returns -1 on success,
+ * else the exit status after printing why: too many files, a file that
+ * cannot be opened, or standard input that is a terminal.
+ */
+int ann_cli_open_input(int n, char **names, int *fd);
+
 /* Maps the result of a run to an exit status, printing the error if any. */
 int ann_cli_exit_status(int rc, const struct ann_error *e, int broken_pipe,
     size_t failed_records);

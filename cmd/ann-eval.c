@@ -246,7 +246,7 @@ main(int argc, char **argv)
 	struct ann_eval ev;
 	int rc;
 
-	ann_cli_start("ann-eval");
+	ann_cli_start("ann-eval", argv);
 	ann_eval_init(&ev);
 	ann_jsonl_writer_init(&out, STDOUT_FILENO, 0);
 	rc = parse_args(argc, argv, &o, &ev);

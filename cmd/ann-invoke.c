@@ -225,7 +225,7 @@ parse_options(struct cli *c, int argc, char **argv)
 			c->verbose++;
 			break;
 		default:
-			return ann_cli_usage_error("invalid option");
+			return ann_cli_bad_option();
 		}
 	}
 	if (optind < argc)
@@ -293,7 +293,7 @@ main(int argc, char **argv)
 	int status;
 	int rc;
 
-	ann_cli_start("ann-invoke");
+	ann_cli_start("ann-invoke", argv);
 	memset(&c, 0, sizeof c);
 	ann_invoke_opts_init(&c.run);
 	status = parse_options(&c, argc, argv);

@@ -142,7 +142,7 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 				return ANN_EXIT_USAGE;
 			break;
 		default:
-			return ANN_EXIT_USAGE;
+			return ann_cli_bad_option();
 		}
 	}
 	ann_cli_verbosity(quiet, verbose);
@@ -164,7 +164,7 @@ main(int argc, char **argv)
 	size_t i;
 	int rc;
 
-	ann_cli_start("ann-merge");
+	ann_cli_start("ann-merge", argv);
 	rc = parse_options(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? ANN_EXIT_OK : rc;

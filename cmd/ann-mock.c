@@ -161,7 +161,7 @@ parse_options(int argc, char **argv, struct ann_mock_opts *o, const char **stats
 			break;
 		case 'v': (*verbose)++; break;
 		case OPT_VERSION: ann_cli_version(); return -1;
-		default: return ANN_EXIT_USAGE;
+		default: return ann_cli_bad_option();
 		}
 	}
 	if (optind < argc)
@@ -222,7 +222,7 @@ main(int argc, char **argv)
 	sigset_t stop_signals;
 	int quiet = 0, verbose = 0, sig, rc;
 
-	ann_cli_start("ann-mock");
+	ann_cli_start("ann-mock", argv);
 	ann_mock_opts_init(&o);
 	rc = parse_options(argc, argv, &o, &stats_path, &quiet, &verbose);
 	if (rc != 0)

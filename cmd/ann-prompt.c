@@ -205,7 +205,7 @@ parse_option(int c, struct ann_prompt_opts *o, int *print_template, int *quiet, 
 	case 'u': o->flush_each = 1; return -1;
 	case 'v': (*verbose)++; return -1;
 	case OPT_VERSION: return ann_cli_version();
-	default: return ANN_EXIT_USAGE;
+	default: return ann_cli_bad_option();
 	}
 }
 
@@ -221,7 +221,7 @@ main(int argc, char **argv)
 	int status;
 	int c, rc;
 
-	ann_cli_start("ann-prompt");
+	ann_cli_start("ann-prompt", argv);
 	ann_prompt_opts_init(&o);
 	while ((c = getopt_long(argc, argv, "a:e:hl:m:qr:s:t:T:uv", longopts, NULL)) != -1) {
 		rc = parse_option(c, &o, &print_template, &quiet, &verbose);

@@ -130,7 +130,7 @@ main(int argc, char **argv)
 	long n;
 	int c, rc;
 
-	ann_cli_start("ann-retry");
+	ann_cli_start("ann-retry", argv);
 	ann_reask_opts_init(&o);
 	while ((c = getopt_long(argc, argv, "+hn:qv", longopts, NULL)) != -1) {
 		switch (c) {
@@ -180,7 +180,7 @@ main(int argc, char **argv)
 			verbose++;
 			break;
 		default:
-			return ann_cli_usage_error("invalid option");
+			return ann_cli_bad_option();
 		}
 	}
 	if (optind >= argc)

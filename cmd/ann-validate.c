@@ -156,7 +156,7 @@ parse_option(int c, struct ann_validate_opts *o, int *verbose)
 	case OPT_VALID_ONLY: o->route = ANN_VALIDATE_VALID_ONLY; return -1;
 	case 'v': (*verbose)++; return -1;
 	case OPT_VERSION: return ann_cli_version();
-	default: return ANN_EXIT_USAGE;
+	default: return ann_cli_bad_option();
 	}
 }
 
@@ -186,7 +186,7 @@ main(int argc, char **argv)
 	int status;
 	int c, rc;
 
-	ann_cli_start("ann-validate");
+	ann_cli_start("ann-validate", argv);
 	ann_validate_opts_init(&o);
 	while ((c = getopt_long(argc, argv, "d:f:Fg:hm:M:qr:R:s:uv", longopts, NULL)) != -1) {
 		rc = parse_option(c, &o, &verbose);

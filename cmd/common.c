@@ -20,9 +20,10 @@ log_to_stderr(enum ann_log_level level, const char *msg)
 }
 
 void
-ann_cli_start(const char *name)
+ann_cli_start(const char *name, char **argv)
 {
 	ann_program = name;
+	argv[0] = (char *)name;
 	/* Numbers are read and written in the C locale whatever the user's LC_NUMERIC. */
 	setlocale(LC_ALL, "C");
 	signal(SIGPIPE, SIG_IGN);
@@ -71,6 +72,13 @@ ann_cli_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprint_error(fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "Try '%s --help' for more information.\n", ann_program);
+	return ANN_EXIT_USAGE;
+}
+
+int
+ann_cli_bad_option(void)
+{
 	fprintf(stderr, "Try '%s --help' for more information.\n", ann_program);
 	return ANN_EXIT_USAGE;
 }

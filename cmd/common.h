@@ -13,11 +13,16 @@
 extern const char *ann_program;
 
 /*
- * Prepares a command: sets ann_program, keeps the C locale for numbers,
- * ignores SIGPIPE (a closed pipe then shows as EPIPE, ending quietly), and
- * sends lib/ log messages at WARN and above to stderr.
+ * Prepares a command: sets ann_program (and argv[0], so getopt's own
+ * messages name the command rather than the path it was run by), keeps
+ * the C locale for numbers, ignores SIGPIPE (a closed pipe then shows as
+ * EPIPE, ending quietly), and sends lib/ log messages at WARN and above
+ * to stderr.
  */
-void ann_cli_start(const char *name);
+void ann_cli_start(const char *name, char **argv);
+
+/* Prints the hint to run --help after getopt's message; returns ANN_EXIT_USAGE. */
+int ann_cli_bad_option(void);
 
 /* Sets the log level from the -q and -v counts: -q errors only, -v info, -vv debug. */
 void ann_cli_verbosity(int quiet, int verbose);

@@ -54,7 +54,7 @@ main(int argc, char **argv)
 	int c;
 	int rc;
 
-	ann_cli_start("jsonl-cat");
+	ann_cli_start("jsonl-cat", argv);
 	while ((c = getopt_long(argc, argv, "fs:t:", longopts, NULL)) != -1) {
 		char *eq;
 

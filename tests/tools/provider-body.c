@@ -37,7 +37,7 @@ main(int argc, char **argv)
 	int status = ANN_EXIT_OK;
 	int c;
 
-	ann_cli_start("provider-body");
+	ann_cli_start("provider-body", argv);
 	while ((c = getopt_long(argc, argv, "m:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':

@@ -99,17 +99,6 @@ struct cli {
 	int progress_shown;
 };
 
-/* Parses a number in [min, max]; returns 0 on success. */
-static int
-parse_number(const char *text, double min, double max, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(text, &end);
-	return errno != 0 || end == text || *end != '\0' || *out < min || *out > max;
-}
-
 static void
 show_progress(void *ctx, const struct ann_invoke_stats *s)
 {
@@ -159,13 +148,13 @@ parse_options(struct cli *c, int argc, char **argv)
 			o->endpoint = optarg;
 			break;
 		case 'j':
-			if (parse_number(optarg, 1, 4096, &v) || v != (int)v)
+			if (ann_cli_parse_number(optarg, 1, 4096, &v) || v != (int)v)
 				return ann_cli_usage_error("invalid --jobs, expected 1 to 4096: %s", optarg);
 			o->jobs = (int)v;
 			break;
 		case OPT_RPM:
 		case OPT_TPM:
-			if (parse_number(optarg, 1, 1e12, &v))
+			if (ann_cli_parse_number(optarg, 1, 1e12, &v))
 				return ann_cli_usage_error("invalid --%s, expected a positive number: %s",
 				    opt == OPT_RPM ? "rpm" : "tpm", optarg);
 			*(opt == OPT_RPM ? &o->rpm : &o->tpm) = v;
@@ -174,26 +163,26 @@ parse_options(struct cli *c, int argc, char **argv)
 			o->rate_group = optarg;
 			break;
 		case OPT_MAX_ATTEMPTS:
-			if (parse_number(optarg, 1, 100, &v) || v != (int)v)
+			if (ann_cli_parse_number(optarg, 1, 100, &v) || v != (int)v)
 				return ann_cli_usage_error("invalid --max-attempts, expected 1 to 100: %s",
 				    optarg);
 			o->retry.max_attempts = (int)v;
 			break;
 		case OPT_RETRY_DELAY:
-			if (parse_number(optarg, 0, 60, &v))
+			if (ann_cli_parse_number(optarg, 0, 60, &v))
 				return ann_cli_usage_error("invalid --retry-delay, expected 0 to 60 seconds: %s",
 				    optarg);
 			o->retry.base_s = v;
 			o->retry.throttle_base_s = v;
 			break;
 		case OPT_MAX_COST:
-			if (parse_number(optarg, 0, 1e12, &v))
+			if (ann_cli_parse_number(optarg, 0, 1e12, &v))
 				return ann_cli_usage_error("invalid --max-cost, expected US dollars: %s",
 				    optarg);
 			o->max_cost = v;
 			break;
 		case OPT_MAX_TOKENS_TOTAL:
-			if (parse_number(optarg, 0, 1e18, &v))
+			if (ann_cli_parse_number(optarg, 0, 1e18, &v))
 				return ann_cli_usage_error("invalid --max-tokens-total, expected a number "
 				    "of tokens: %s", optarg);
 			o->max_tokens_total = v;
@@ -208,7 +197,7 @@ parse_options(struct cli *c, int argc, char **argv)
 			c->pricing_path = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_number(optarg, 0.001, 86400, &v))
+			if (ann_cli_parse_number(optarg, 0.001, 86400, &v))
 				return ann_cli_usage_error("invalid --timeout, expected seconds: %s", optarg);
 			o->timeout_ms = (long)(v * 1000.0);
 			break;

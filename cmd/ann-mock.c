@@ -79,21 +79,6 @@ static const struct option long_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Reads a decimal integer in [min, max]; -1 when it is not one. */
-static int
-parse_long(const char *s, long long min, long long max, long long *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int
 parse_options(int argc, char **argv, struct ann_mock_opts *o, const char **stats_path,
     int *quiet, int *verbose)
@@ -119,7 +104,7 @@ parse_options(int argc, char **argv, struct ann_mock_opts *o, const char **stats
 		case 'h': fputs(usage_text, stdout); return -1;
 		case OPT_HOST: o->host = optarg; break;
 		case OPT_LATENCY:
-			if (parse_long(optarg, 0, 3600000, &v) < 0)
+			if (ann_cli_parse_integer(optarg, 0, 3600000, &v) < 0)
 				return ann_cli_usage_error("invalid --latency, expected milliseconds: '%s'", optarg);
 			o->latency_ms = (unsigned)v;
 			break;
@@ -129,7 +114,7 @@ parse_options(int argc, char **argv, struct ann_mock_opts *o, const char **stats
 			break;
 		case OPT_NO_AUTH: o->no_auth = 1; break;
 		case 'p':
-			if (parse_long(optarg, 0, 65535, &v) < 0)
+			if (ann_cli_parse_integer(optarg, 0, 65535, &v) < 0)
 				return ann_cli_usage_error("invalid --port, expected 0 to 65535: '%s'", optarg);
 			o->port = (unsigned)v;
 			break;
@@ -137,7 +122,7 @@ parse_options(int argc, char **argv, struct ann_mock_opts *o, const char **stats
 		case OPT_REGION: o->region = optarg; break;
 		case OPT_RPM:
 		case OPT_TPM:
-			if (parse_long(optarg, 0, 1000000000, &v) < 0)
+			if (ann_cli_parse_integer(optarg, 0, 1000000000, &v) < 0)
 				return ann_cli_usage_error("invalid --%s, expected a count: '%s'",
 				    c == OPT_RPM ? "rpm" : "tpm", optarg);
 			*(c == OPT_RPM ? &o->rpm : &o->tpm) = (unsigned long)v;
@@ -149,13 +134,13 @@ parse_options(int argc, char **argv, struct ann_mock_opts *o, const char **stats
 				return ann_cli_usage_error("invalid --seed, expected an unsigned integer: '%s'", optarg);
 			break;
 		case OPT_STALL:
-			if (parse_long(optarg, 0, 86400000, &v) < 0)
+			if (ann_cli_parse_integer(optarg, 0, 86400000, &v) < 0)
 				return ann_cli_usage_error("invalid --stall-time, expected milliseconds: '%s'", optarg);
 			o->stall_ms = (unsigned)v;
 			break;
 		case OPT_STATS: *stats_path = optarg; break;
 		case OPT_TOKEN_EXPIRES:
-			if (parse_long(optarg, -315360000, 315360000, &v) < 0)
+			if (ann_cli_parse_integer(optarg, -315360000, 315360000, &v) < 0)
 				return ann_cli_usage_error("invalid --token-expires, expected seconds: '%s'", optarg);
 			o->token_expires = time(NULL) + (time_t)v;
 			break;

@@ -42,35 +42,6 @@ static const char usage_text[] =
 enum { OPT_MAX_CALLS = 256, OPT_MAX_COST, OPT_CAP, OPT_IN_FLIGHT, OPT_FEEDBACK, OPT_LANG,
 	OPT_VERSION, OPT_IDLE };
 
-/* Parses a whole decimal number in [min, max] into *out. */
-static int
-parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_cost(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !(v >= 0))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Reads a whole file into a malloc'd string, or NULL with errno set. */
 static char *
 read_file(const char *path)
@@ -127,7 +98,7 @@ main(int argc, char **argv)
 	const char *feedback_path = NULL;
 	char *feedback = NULL;
 	int quiet = 0, verbose = 0;
-	long n;
+	long long n;
 	int c, rc;
 
 	ann_cli_start("ann-retry", argv);
@@ -140,30 +111,33 @@ main(int argc, char **argv)
 		case OPT_VERSION:
 			return ann_cli_version();
 		case 'n':
-			if (parse_long(optarg, 0, 100, &n))
+			if (ann_cli_parse_integer(optarg, 0, 100, &n))
 				return ann_cli_usage_error("invalid --rounds, expected 0 to 100: %s", optarg);
 			o.max_rounds = (int)n;
 			break;
 		case OPT_MAX_CALLS:
-			if (parse_long(optarg, 1, 1000000000L, &o.max_calls))
+			if (ann_cli_parse_integer(optarg, 1, 1000000000L, &n))
 				return ann_cli_usage_error("invalid --max-calls, expected a positive number: %s", optarg);
+			o.max_calls = (long)n;
 			break;
 		case OPT_MAX_COST:
-			if (parse_cost(optarg, &o.max_cost))
+			if (ann_cli_parse_number(optarg, 0, 1e12, &o.max_cost))
 				return ann_cli_usage_error("invalid --max-cost, expected USD like 2.50: %s", optarg);
 			break;
 		case OPT_CAP:
-			if (parse_long(optarg, 1, 1000000L, &o.max_tokens_cap))
+			if (ann_cli_parse_integer(optarg, 1, 1000000L, &n))
 				return ann_cli_usage_error("invalid --max-tokens-cap: %s", optarg);
+			o.max_tokens_cap = (long)n;
 			break;
 		case OPT_IN_FLIGHT:
-			if (parse_long(optarg, 1, 1000000L, &n))
+			if (ann_cli_parse_integer(optarg, 1, 1000000L, &n))
 				return ann_cli_usage_error("invalid --max-in-flight: %s", optarg);
 			o.max_in_flight = (size_t)n;
 			break;
 		case OPT_IDLE:
-			if (parse_long(optarg, 0, 86400L * 365, &o.idle_timeout))
+			if (ann_cli_parse_integer(optarg, 0, 86400L * 365, &n))
 				return ann_cli_usage_error("invalid --idle-timeout, expected seconds: %s", optarg);
+			o.idle_timeout = (long)n;
 			break;
 		case OPT_FEEDBACK:
 			feedback_path = optarg;

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -115,6 +116,34 @@ ann_cli_open_input(int n, char **names, int *fd)
 	if (ann_cli_stdin_is_terminal())
 		return ANN_EXIT_USAGE;
 	return -1;
+}
+
+int
+ann_cli_parse_integer(const char *text, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+ann_cli_parse_number(const char *text, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !(v >= min && v <= max))
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int

@@ -50,6 +50,12 @@ int ann_cli_stdin_is_terminal(void);
  */
 int ann_cli_open_input(int n, char **names, int *fd);
 
+/* Parses text as a whole decimal integer in [min, max]; returns 0, or -1 when it is not one. */
+int ann_cli_parse_integer(const char *text, long long min, long long max, long long *out);
+
+/* Parses text as a whole number in [min, max] (NaN never is); returns 0, or -1. */
+int ann_cli_parse_number(const char *text, double min, double max, double *out);
+
 /* Maps the result of a run to an exit status, printing the error if any. */
 int ann_cli_exit_status(int rc, const struct ann_error *e, int broken_pipe,
     size_t failed_records);

@@ -189,3 +189,14 @@ for i in range(1000):
 	[[ "$(member out.jsonl b error.message)" == *"killed by signal 9"* ]]
 	[[ "$stderr" == *"returned nothing for 1 s with 2 records inside it"* ]]
 }
+
+@test "bad numbers are usage errors" {
+	run -2 --separate-stderr ann-retry --max-cost nan -- cat </dev/null
+	[[ "$stderr" == "ann-retry: invalid --max-cost, expected USD like 2.50: nan"* ]]
+	run -2 --separate-stderr ann-retry -n 101 -- cat </dev/null
+	[[ "$stderr" == "ann-retry: invalid --rounds, expected 0 to 100: 101"* ]]
+	run -2 --separate-stderr ann-invoke -m m --max-cost nan </dev/null
+	[[ "$stderr" == "ann-invoke: invalid --max-cost, expected US dollars: nan"* ]]
+	run -2 --separate-stderr ann-mock --port 70000
+	[[ "$stderr" == *"70000"* ]]
+}

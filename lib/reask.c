@@ -610,7 +610,7 @@ feed_child(struct loop *l)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return ANN_OK;
 		if (n < 0) {
-			/* EPIPE: the child stopped reading; its output tells the rest. */
+			/* EPIPE means the child stopped reading, and its output shows why. */
 			ann_log(ANN_LOG_WARN, "writing to the retry command failed: %s", strerror(errno));
 			l->child_gone = 1;
 			ann_buf_reset(&l->to_child);
@@ -783,7 +783,7 @@ run_loop(struct loop *l, int in_fd)
 			last_answer = time(NULL);
 		if (l->in_flight > 0 && l->o->idle_timeout > 0 && !l->child_gone &&
 		    time(NULL) - last_answer >= l->o->idle_timeout) {
-			/* The child holds records and says nothing: stop it, fail them. */
+			/* The child has records and has written nothing, so stop it and fail them. */
 			ann_log(ANN_LOG_ERROR, "the retry command returned nothing for %ld s with %zu "
 			    "records inside it; stopping it", l->o->idle_timeout, l->in_flight);
 			kill(-l->child, SIGKILL);

@@ -38,7 +38,7 @@ enum ann_reask_need {
 	ANN_REASK_LONGER,   /* cut off at the token limit: more tokens */
 };
 
-/* Why a record stopped going round; written as attempts.stopped. */
+/* Reason a record stopped going round, written as attempts.stopped. */
 enum ann_reask_stop {
 	ANN_REASK_STOP_VALID,    /* "valid" */
 	ANN_REASK_STOP_FINAL,    /* "final": nothing a re-ask can fix */
@@ -95,7 +95,7 @@ enum ann_reask_need ann_reask_classify(const struct ann_record *r);
 /*
  * Builds the next request from the original one: for FEEDBACK, appends an
  * assistant turn holding the answer (output, as a "json" part) and a user
- * turn with feedback_text; max_tokens, when positive, replaces the
+ * turn with feedback_text. A positive max_tokens replaces the
  * original's. Returns a new tree owned by the caller, or NULL when out of
  * memory.
  */
@@ -107,7 +107,7 @@ long ann_reask_grow_tokens(const cJSON *request, long current, long cap);
 
 /*
  * Renders the feedback template over the validation errors (an array of
- * {instanceLocation, keywordLocation, error}) into out. The template sees
+ * {instanceLocation, keywordLocation, error}) into out. The template gets
  * errors[] with location (instanceLocation, "/" for the root), keyword and
  * message; count; and one (true when there is a single error).
  */

@@ -22,6 +22,7 @@ struct flight {
 	char *request;     /* the original request's JSON text */
 	cJSON *history;    /* one entry per answer */
 	char *last_errors; /* JSON text of the last answer's validation errors */
+	struct ann_buf last; /* the record as it last came in, for a child that dies */
 	long max_tokens;   /* grown after truncation; 0 keeps the original's */
 	int reasks;
 	long long usage[4];
@@ -96,6 +97,7 @@ flight_free(struct flight *f)
 	free(f->id);
 	free(f->request);
 	free(f->last_errors);
+	ann_buf_release(&f->last);
 	cJSON_Delete(f->history);
 	free(f);
 }
@@ -464,6 +466,11 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 		flight_free(f);
 		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory at line %zu", line_no);
 	}
+	ann_buf_init(&f->last, 0);
+	if (ann_buf_add(&f->last, line, len)) {
+		flight_free(f);
+		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory at line %zu", line_no);
+	}
 	l->table[i] = f;
 	l->in_flight++;
 	l->stats->sent++;
@@ -509,6 +516,9 @@ take_answer(struct loop *l, const char *line, size_t len, size_t line_no)
 		cJSON_Delete(cost);
 	}
 	if (add_history(l->table[i], &l->rec))
+		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory");
+	ann_buf_reset(&l->table[i]->last);
+	if (ann_buf_add(&l->table[i]->last, line, len))
 		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory");
 	return advance(l, i, &l->rec);
 }
@@ -660,20 +670,15 @@ fail_in_flight(struct loop *l)
 	for (i = 0; i < l->table_size; i++) {
 		struct flight *f = l->table[i];
 		struct ann_record r;
-		struct ann_buf last = ANN_BUF_INIT;
 
 		if (f == NULL)
 			continue;
-		/* Rebuild a minimal record from what the flight kept. */
-		ann_buf_addf(&last, "{\"id\":");
-		ann_buf_add_json_string(&last, f->id, strlen(f->id));
-		ann_buf_adds(&last, "}");
+		/* The record as it last came in keeps the user's members; finish frees f after writing. */
 		ann_record_init(&r);
-		rc = ann_record_parse(&r, last.data, last.len, 0, NULL);
+		rc = ann_record_parse(&r, f->last.data, f->last.len, 0, l->e);
 		if (rc == ANN_OK)
 			rc = finish(l, i, &r, ANN_REASK_STOP_CHILD, text);
 		ann_record_release(&r);
-		ann_buf_release(&last);
 		if (rc)
 			return rc;
 		i = (size_t)-1; /* slots moved: scan again */

@@ -124,6 +124,8 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	[ "${#lines[@]}" -eq 4 ]
 	printf '%s\n' "$output" >out.jsonl
 	[ "$(member out.jsonl b error.kind)" = '"child"' ]
+	[ "$(member out.jsonl b text)" = '"合計 ¥12,000"' ]
+	[ "$(member out.jsonl b attempts.stopped)" = '"child_failed"' ]
 	[[ "$(member out.jsonl b error.message)" == *"exited with status 7"* ]]
 	[ "$(member out.jsonl d validation.valid)" = true ]
 	[ "$(sort -u <(python3 -c 'import json,sys; [print(json.loads(l)["id"]) for l in open("out.jsonl")]') | tr -d '\n')" = abcd ]

@@ -79,6 +79,7 @@ struct slot {
 	double first_start;
 	double attempt_start;
 	int reply_too_large;
+	int sends;                 /* times libcurl began to send this attempt */
 };
 
 struct reorder_entry {
@@ -344,6 +345,28 @@ take_header(const char *data, size_t len, const char *name, char *out, size_t si
 	out[vlen] = '\0';
 }
 
+/*
+ * When a reused connection dies before any byte of the reply, libcurl
+ * sends the request again on a new connection by itself. The model may
+ * have received and billed the first copy, and the resend would bypass
+ * the retry policy and its counts. So an attempt is sent once: a second
+ * send is refused here and the attempt fails as a network error, which
+ * the policy retries (or not) like any other.
+ */
+static int
+on_prereq(void *ctx, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+    int conn_local_port)
+{
+	struct slot *s = ctx;
+
+	(void)conn_primary_ip;
+	(void)conn_local_ip;
+	(void)conn_primary_port;
+	(void)conn_local_port;
+	s->sends++;
+	return s->sends == 1 ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
 static size_t
 on_header(char *data, size_t size, size_t n, void *ctx)
 {
@@ -567,6 +590,8 @@ start_attempt(struct run *r, struct slot *s, double now)
 		curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
 		curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, s);
+		curl_easy_setopt(s->easy, CURLOPT_PREREQFUNCTION, on_prereq);
+		curl_easy_setopt(s->easy, CURLOPT_PREREQDATA, s);
 		curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, s->curl_error);
 		curl_easy_setopt(s->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 		curl_easy_setopt(s->easy, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -591,6 +616,7 @@ start_attempt(struct run *r, struct slot *s, double now)
 	s->retry_after[0] = '\0';
 	s->amz_retry_after[0] = '\0';
 	s->curl_error[0] = '\0';
+	s->sends = 0;
 	s->attempts++;
 	s->attempt_start = now;
 	if (s->attempts == 1)
@@ -872,6 +898,9 @@ finish_attempt(struct run *r, struct slot *s, CURLcode cc)
 		ann_provider_parse_error(o->provider, s->error_type_header, s->reply.data,
 		    s->reply.len, &perr);
 		outcome.error_type = perr.type[0] ? perr.type : NULL;
+	} else if (cc == CURLE_ABORTED_BY_CALLBACK && s->sends > 1) {
+		snprintf(perr.message, sizeof perr.message,
+		    "the connection closed before any reply");
 	} else {
 		snprintf(perr.message, sizeof perr.message, "%s", s->curl_error[0] ?
 		    s->curl_error : curl_easy_strerror(cc));

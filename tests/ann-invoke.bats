@@ -168,9 +168,23 @@ for i in range(1, int(sys.argv[1]) + 1):
 		[ "$(jget 'r["error"]["kind"]' <out.jsonl | sort -u)" = "$kind" ]
 		[ "$(jget 'r["error"]["attempts"]' <out.jsonl | sort -u)" = 3 ]
 		[ "$(jget 'r["error"].get("status", 0)' <out.jsonl | sort -u)" = "$http" ]
-		[ "$(mock_stat "s['faults']['$name']")" -ge 6 ]
+		[ "$(mock_stat "s['faults']['$name']")" -eq 6 ]
 		stop_mock
 	done
+}
+
+@test "a reset on a reused connection is one counted attempt, not a silent resend" {
+	# A reset after earlier replies hits a kept-alive connection, where
+	# libcurl would send the request again by itself; every send the mock
+	# sees must be an attempt that ann-invoke counts.
+	start_mock --faults reset=0.3
+	make_requests 40
+	run --separate-stderr ann-invoke -m m1 -j 2 --max-attempts 10 --retry-delay 0.001 \
+		--stats stats.json <requests.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(mock_stat 's["faults"]["reset"]')" -gt 0 ]
+	[ "$(mock_stat 's["calls"]')" = "$(python3 -c 'import json; print(json.load(open("stats.json"))["requests"])')" ]
+	[ "$(mock_stat 's["faults"]["reset"]')" = "$(python3 -c 'import json; print(json.load(open("stats.json"))["retries"])')" ]
 }
 
 @test "a stalled reply times out on the client and is retried" {

@@ -9,23 +9,6 @@
 
 #include "record.h"
 
-/* Members the pipeline stages own; a Label Studio task's "data" leaves them out. */
-static const char *const stage_members[] = {
-	"request", "output", "output_text", "usage", "model", "latency_ms",
-	"stop_reason", "cost_usd", "validation", "attempts", "error", "merge",
-};
-
-static int
-is_stage_member(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof stage_members / sizeof stage_members[0]; i++)
-		if (strcmp(name, stage_members[i]) == 0)
-			return 1;
-	return 0;
-}
-
 int
 ann_export_init(struct ann_export *x, const struct ann_merge_options *opt, int fd,
     struct ann_error *e)
@@ -164,7 +147,7 @@ build_task(struct ann_export *x, const struct ann_record *r)
 	for (i = 0; rc == ANN_OK && i < r->members.n; i++) {
 		const struct ann_json_member *m = &r->members.v[i];
 
-		if (is_stage_member(ann_json_member_name(&r->members, i)))
+		if (ann_record_is_stage_member(ann_json_member_name(&r->members, i)))
 			continue;
 		if (!first)
 			rc = ann_buf_addc(&x->line, ',');

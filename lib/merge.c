@@ -13,15 +13,6 @@
 #include "jsonl.h"
 #include "log.h"
 
-/*
- * Members that pipeline stages own (doc/records.md): in a join, the
- * annotation's value of these replaces the document's without a conflict.
- */
-static const char *const stage_members[] = {
-	"request", "output", "output_text", "usage", "model", "latency_ms",
-	"stop_reason", "cost_usd", "validation", "attempts", "error", "merge",
-};
-
 const char *
 ann_merge_mode_name(enum ann_merge_mode mode)
 {
@@ -36,17 +27,6 @@ ann_merge_mode_name(enum ann_merge_mode mode)
 		return "prefer";
 	}
 	return "unknown";
-}
-
-static int
-is_stage_member(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof stage_members / sizeof stage_members[0]; i++)
-		if (strcmp(name, stage_members[i]) == 0)
-			return 1;
-	return 0;
 }
 
 /* Appends path to the NUL-separated list unless it is there already. */
@@ -246,7 +226,8 @@ join_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error 
 
 			if (strcmp(name, "id") == 0 || strcmp(name, "merge") == 0)
 				continue;
-			if (dm == NULL || is_stage_member(name)) {
+			/* A member a stage owns comes from the annotation, never as a conflict. */
+			if (dm == NULL || ann_record_is_stage_member(name)) {
 				rc = ann_record_edit_set_raw(&c->edit, name, araw, alen);
 				continue;
 			}

@@ -72,6 +72,23 @@ ann_record_raw(const struct ann_record *r, const char *name, size_t *len)
 	return r->line + m->value_start;
 }
 
+/* The members doc/records.md gives to a pipeline stage. */
+static const char *const stage_members[] = {
+	"request", "output", "output_text", "usage", "model", "latency_ms",
+	"stop_reason", "cost_usd", "validation", "spans", "attempts", "error", "merge",
+};
+
+int
+ann_record_is_stage_member(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof stage_members / sizeof stage_members[0]; i++)
+		if (strcmp(name, stage_members[i]) == 0)
+			return 1;
+	return 0;
+}
+
 cJSON *
 ann_record_parse_member(const struct ann_record *r, const char *name)
 {

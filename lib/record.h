@@ -61,6 +61,13 @@ const char *ann_record_raw(const struct ann_record *r, const char *name, size_t 
 cJSON *ann_record_parse_member(const struct ann_record *r, const char *name);
 
 /*
+ * Returns 1 when name is a member that a pipeline stage owns (request,
+ * output, validation, spans, merge and the others doc/records.md lists),
+ * 0 for the user's members such as id and text.
+ */
+int ann_record_is_stage_member(const char *name);
+
+/*
  * The members a command sets on output. Each is a name and the JSON text of
  * its value; names listed here are dropped from the original record and
  * written after the remaining members, in the order they were set.

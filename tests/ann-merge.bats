@@ -104,6 +104,16 @@ for line in open(sys.argv[2], encoding="utf-8"):
 	[[ "$stderr" == *'document and annotation disagree on /text'* ]]
 }
 
+@test "join takes spans from the annotation without a conflict" {
+	printf '%s\n' '{"id":"d1","text":"合計 45,000円","spans":[{"pointer":"/total","start":0,"end":1}]}' >docs.jsonl
+	printf '%s\n' '{"id":"d1","output":{"total":45000},"spans":[{"pointer":"/total","start":3,"end":9}]}' >ann.jsonl
+	run --separate-stderr ann-merge --join docs.jsonl ann.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(jq_py 'r["spans"][0]["start"]' <(echo "$output"))" = '3' ]
+	[ "$(jq_py 'r["merge"].get("conflicts")' <(echo "$output"))" = 'null' ]
+	[[ "$stderr" != *'disagree'* ]]
+}
+
 @test "join by pointer matches nested keys" {
 	printf '%s\n' '{"id":"doc-1","meta":{"file":"a.pdf"}}' >docs.jsonl
 	printf '%s\n' '{"id":"ann-7","meta":{"file":"a.pdf"},"output":{"x":1}}' >ann.jsonl
@@ -163,7 +173,7 @@ for line in open(sys.argv[2], encoding="utf-8"):
 }
 
 @test "label studio output follows the task import format" {
-	printf '%s\n' '{"id":"d1","text":"請求書","output":{"total":45000,"vendor":{"name":"株式会社A"},"paid":true},"validation":{"valid":true},"model":"model-x"}' \
+	printf '%s\n' '{"id":"d1","text":"請求書","output":{"total":45000,"vendor":{"name":"株式会社A"},"paid":true},"validation":{"valid":true},"spans":[{"pointer":"/vendor/name","start":0,"end":3}],"model":"model-x"}' \
 	    '{"id":"d2","text":"t2","error":{"kind":"network","message":"timed out"}}' >in.jsonl
 	run -1 --separate-stderr bash -c 'ann-merge --format label-studio in.jsonl >tasks.json'
 	python3 - tasks.json <<-'EOF'

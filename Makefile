@@ -46,7 +46,7 @@ TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 
 .SECONDARY:
 
-.PHONY: all deps check test unit bats asan fuzz bench install clean demo
+.PHONY: all deps check test unit bats asan fuzz bench install clean demo print-cflags
 
 all: $(CMDS) $(UNITS) $(TOOLS)
 
@@ -135,3 +135,7 @@ install: all
 
 clean:
 	rm -rf build build-asan bin bin-asan build-fuzz
+
+# The compile flags, for tests/suites/compilers.sh.
+print-cflags:
+	@echo $(ALL_CFLAGS)

@@ -735,7 +735,7 @@ keep_url(void *cls, struct MHD_Connection *conn, char *uri)
 	return strlen(uri);
 }
 
-static void
+__attribute__((format(printf, 2, 0))) static void
 log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

@@ -365,6 +365,23 @@ print(second["recordId"])
 	grep -q "the line's modelInput is not this record's request" answers.jsonl
 }
 
+@test "job request in doc/batch.md fits the API" {
+	# botocore's service model, offline: nothing is sent.
+	python3 -c '
+import json, re, sys
+import botocore.session
+from botocore.validate import validate_parameters
+doc = open(sys.argv[1], encoding="utf-8").read()
+job = json.loads(re.search(r"cat >job.json <<.EOF.\n(.*?)\nEOF\n", doc, re.S).group(1))
+model = botocore.session.get_session().get_service_model("bedrock")
+validate_parameters(job, model.operation_model("CreateModelInvocationJob").input_shape)
+assert job["modelInvocationType"] == "InvokeModel"
+states = model.operation_model("GetModelInvocationJob").output_shape.members["status"].enum
+ended = re.search(r"\n    (Completed\|[A-Za-z|]+)\)", doc).group(1).split("|")
+assert set(ended) <= set(states) and len(ended) == 5, ended
+' "$ANN_TOP/doc/batch.md"
+}
+
 @test "from-batch rejects options that only calls use" {
 	for opt in "-j 4" "--rpm 10" "--tpm 10" "--cache c" "--dry-run" "--max-cost 1" \
 		"--region us-east-1" "--endpoint-url http://127.0.0.1:9" "--timeout 5" \

@@ -621,6 +621,9 @@ ann_batch_answer(struct ann_batch *b, const char *id, size_t id_len,
 	if (rc)
 		return rc;
 
+	/* NOTE: AWS describes modelInput in an output line as the input's copy;
+	 * a real job has not been run here. Comparing JSON values, not bytes,
+	 * tolerates re-serialisation, but not a service that edits the body. */
 	input = member(&b->members, "modelInput");
 	if (input) {
 		same = ann_batch_same_json(b->line.data + input->value_start,

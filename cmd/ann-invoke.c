@@ -1,6 +1,8 @@
 /*
- * ann-invoke: sends each record's request to a model and adds the answer.
- * The work is in lib/invoke.c; this file reads options and settings.
+ * ann-invoke: sends each record's request to a model and adds the answer,
+ * or takes the answers from a Bedrock batch job's output (--from-batch).
+ * The work is in lib/invoke.c and lib/batch.c; this file reads options
+ * and settings.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "batch.h"
 #include "common.h"
 #include "invoke.h"
 #include "pricing.h"
@@ -19,9 +22,12 @@
 
 static const char usage_text[] =
 "Usage: ann-invoke -m <model> [options] < requests.jsonl > results.jsonl\n"
+"       ann-invoke -m <model> --from-batch <path>... [options] < requests.jsonl\n"
 "\n"
 "Sends the request of each record to a model and adds the answer (output or\n"
 "output_text, usage, model, latency_ms, stop_reason, cost_usd) or an error.\n"
+"With --from-batch, takes each answer from a Bedrock batch job's output\n"
+"instead and sends nothing.\n"
 "\n"
 "  -p, --provider <name>       bedrock (default), bedrock-invoke, anthropic, openai\n"
 "  -m, --model <id>            model id, inference profile id or ARN (required)\n"
@@ -39,6 +45,8 @@ static const char usage_text[] =
 "      --max-tokens-total <n>  send nothing more once this many tokens are used\n"
 "      --keep-order            write results in input order\n"
 "      --cache <dir>           answer repeated requests from this directory\n"
+"      --from-batch <path>     take answers from a batch job's .jsonl.out file, or\n"
+"                              from every one in a directory; repeatable\n"
 "      --pricing <file>        price table (default: the installed pricing.json)\n"
 "      --timeout <seconds>     time limit of one attempt (default 300)\n"
 "      --stats <file>          write a JSON summary of the run to file\n"
@@ -55,7 +63,7 @@ static const char usage_text[] =
 "See ann-invoke(1).\n";
 
 enum {
-	OPT_CACHE = 256, OPT_DRY_RUN, OPT_ENDPOINT, OPT_KEEP_ORDER, OPT_MAX_ATTEMPTS,
+	OPT_CACHE = 256, OPT_DRY_RUN, OPT_ENDPOINT, OPT_FROM_BATCH, OPT_KEEP_ORDER, OPT_MAX_ATTEMPTS,
 	OPT_MAX_COST, OPT_MAX_TOKENS_TOTAL, OPT_PRICING, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RETRY_DELAY, OPT_RPM,
 	OPT_STATS, OPT_TIMEOUT, OPT_TPM, OPT_VERSION,
 };
@@ -64,6 +72,7 @@ static const struct option long_options[] = {
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "endpoint-url", required_argument, NULL, OPT_ENDPOINT },
+	{ "from-batch", required_argument, NULL, OPT_FROM_BATCH },
 	{ "help", no_argument, NULL, 'h' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "keep-order", no_argument, NULL, OPT_KEEP_ORDER },
@@ -94,6 +103,10 @@ struct cli {
 	struct ann_price price;
 	const char *pricing_path;
 	const char *stats_path;
+	char **batch_paths;         /* --from-batch values, n_batch of them */
+	int n_batch;
+	const char *live_option;    /* last option given that only a live run uses */
+	int provider_given;
 	int quiet;
 	int verbose;
 	int progress_shown;
@@ -116,14 +129,56 @@ show_progress(void *ctx, const struct ann_invoke_stats *s)
 	c->progress_shown = 1;
 }
 
+/* Options that only matter when calls are made, which --from-batch rejects. */
+static const int live_only_options[] = {
+	'j', OPT_CACHE, OPT_DRY_RUN, OPT_ENDPOINT, OPT_MAX_ATTEMPTS, OPT_MAX_COST,
+	OPT_MAX_TOKENS_TOTAL, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RETRY_DELAY, OPT_RPM,
+	OPT_TIMEOUT, OPT_TPM,
+};
+
+/* Returns the long name of opt when it is a live-only option, else NULL. */
+static const char *
+live_only_option(int opt)
+{
+	size_t i, j;
+
+	for (i = 0; i < sizeof live_only_options / sizeof live_only_options[0]; i++) {
+		if (live_only_options[i] != opt)
+			continue;
+		for (j = 0; long_options[j].name; j++)
+			if (long_options[j].val == opt)
+				return long_options[j].name;
+	}
+	return NULL;
+}
+
+/* Checks the options against --from-batch, which makes no calls. */
+static int
+check_batch_options(struct cli *c)
+{
+	if (c->n_batch == 0)
+		return ANN_EXIT_OK;
+	if (c->live_option)
+		return ann_cli_usage_error("--%s cannot be used with --from-batch, which sends "
+		    "nothing", c->live_option);
+	if (c->provider_given && c->run.provider != ANN_PROVIDER_BEDROCK_INVOKE)
+		return ann_cli_usage_error("--from-batch reads InvokeModel replies; --provider "
+		    "must be bedrock-invoke or left out");
+	c->run.provider = ANN_PROVIDER_BEDROCK_INVOKE;
+	return ANN_EXIT_OK;
+}
+
 static int
 parse_options(struct cli *c, int argc, char **argv)
 {
 	struct ann_invoke_opts *o = &c->run;
+	const char *live;
 	double v;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "hj:m:p:qv", long_options, NULL)) != -1) {
+		if ((live = live_only_option(opt)) != NULL)
+			c->live_option = live;
 		switch (opt) {
 		case 'h':
 			fputs(usage_text, stdout);
@@ -134,6 +189,7 @@ parse_options(struct cli *c, int argc, char **argv)
 			if (ann_provider_parse(optarg, &o->provider) != ANN_OK)
 				return ann_cli_usage_error("invalid --provider, expected bedrock, "
 				    "bedrock-invoke, anthropic or openai: %s", optarg);
+			c->provider_given = 1;
 			break;
 		case 'm':
 			o->model = optarg;
@@ -193,6 +249,9 @@ parse_options(struct cli *c, int argc, char **argv)
 		case OPT_CACHE:
 			o->cache_dir = optarg;
 			break;
+		case OPT_FROM_BATCH:
+			c->batch_paths[c->n_batch++] = optarg;
+			break;
 		case OPT_PRICING:
 			c->pricing_path = optarg;
 			break;
@@ -221,7 +280,19 @@ parse_options(struct cli *c, int argc, char **argv)
 		return ann_cli_usage_error("unexpected argument: %s", argv[optind]);
 	if (o->model == NULL || *o->model == '\0')
 		return ann_cli_usage_error("missing --model");
-	return ANN_EXIT_OK;
+	return check_batch_options(c);
+}
+
+/* Turns the price into a batch price, saying which discount was applied. */
+static void
+log_batch_prices(struct ann_price *price, const char *path)
+{
+	if (ann_price_apply_batch(price))
+		ann_log(ANN_LOG_INFO, "batch prices: %g%% off the prices of %s (batch_discount in %s)",
+		    price->batch_discount * 100, price->key, path);
+	else
+		ann_log(ANN_LOG_WARN, "%s gives no batch_discount; cost_usd uses on-demand prices",
+		    path);
 }
 
 /* Finds the price of the model; a missing table or price only matters for --max-cost. */
@@ -239,6 +310,8 @@ load_price(struct cli *c)
 		return ANN_EXIT_OK;
 	}
 	rc = ann_pricing_lookup(path, c->run.model, &c->price, &e);
+	if (rc == ANN_OK && c->n_batch)
+		log_batch_prices(&c->price, path);
 	free(path);
 	if (rc == ANN_ERR_NOT_FOUND && c->run.max_cost < 0) {
 		ann_log(ANN_LOG_INFO, "%s; cost_usd is left out", e.msg);
@@ -272,28 +345,15 @@ write_stats(struct cli *c, struct ann_invoke_stats *s)
 	return ok;
 }
 
-int
-main(int argc, char **argv)
+/* Sends the requests: credentials, endpoint and libcurl, then the run. */
+static int
+run_live(struct cli *c)
 {
-	struct cli c;
 	struct ann_invoke_stats stats;
 	struct ann_error e = ANN_ERROR_INIT;
 	int broken_pipe = 0;
 	int status;
 	int rc;
-
-	ann_cli_start("ann-invoke", argv);
-	memset(&c, 0, sizeof c);
-	ann_invoke_opts_init(&c.run);
-	status = parse_options(&c, argc, argv);
-	if (status)
-		return status;
-	ann_cli_verbosity(c.quiet, c.verbose);
-	status = load_price(&c);
-	if (status)
-		return status;
-	if (ann_cli_stdin_is_terminal())
-		return ANN_EXIT_USAGE;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		ann_cli_error("cannot initialise libcurl");
@@ -304,32 +364,142 @@ main(int argc, char **argv)
 	if (!(curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_ASYNCHDNS))
 		ann_log(ANN_LOG_WARN, "libcurl has no asynchronous DNS resolver; a DNS lookup "
 		    "that hangs is not cut off by --timeout");
-	rc = ann_access_setup(&c.access, c.run.provider, c.run.region, c.run.endpoint, c.profile,
-	    &e);
+	rc = ann_access_setup(&c->access, c->run.provider, c->run.region, c->run.endpoint,
+	    c->profile, &e);
 	if (rc) {
-		ann_access_release(&c.access);
+		ann_access_release(&c->access);
 		ann_cli_error("%s", e.msg);
 		curl_global_cleanup();
 		return rc == ANN_ERR_CONFIG ? ANN_EXIT_USAGE : ANN_EXIT_SYSTEM;
 	}
-	c.run.endpoint = c.access.endpoint;
-	c.run.region = c.access.region.name;
-	c.run.secrets = ann_access_secrets;
-	c.run.secrets_ctx = &c.access;
-	ann_log(ANN_LOG_INFO, "endpoint %s (from %s)", c.access.endpoint, c.access.endpoint_from);
-	if (isatty(STDERR_FILENO) && !c.quiet && !c.run.dry_run) {
-		c.run.progress = show_progress;
-		c.run.progress_ctx = &c;
+	c->run.endpoint = c->access.endpoint;
+	c->run.region = c->access.region.name;
+	c->run.secrets = ann_access_secrets;
+	c->run.secrets_ctx = &c->access;
+	ann_log(ANN_LOG_INFO, "endpoint %s (from %s)", c->access.endpoint,
+	    c->access.endpoint_from);
+	if (isatty(STDERR_FILENO) && !c->quiet && !c->run.dry_run) {
+		c->run.progress = show_progress;
+		c->run.progress_ctx = c;
 	}
 
-	rc = ann_invoke_run(&c.run, STDIN_FILENO, STDOUT_FILENO, &stats, &broken_pipe, &e);
-	if (c.progress_shown)
+	rc = ann_invoke_run(&c->run, STDIN_FILENO, STDOUT_FILENO, &stats, &broken_pipe, &e);
+	if (c->progress_shown)
 		fputc('\n', stderr);
 	status = ann_cli_exit_status(rc, &e, broken_pipe, ann_invoke_stats_failed(&stats));
-	if (c.stats_path && !write_stats(&c, &stats) && status != ANN_EXIT_SYSTEM)
+	if (c->stats_path && !write_stats(c, &stats) && status != ANN_EXIT_SYSTEM)
 		status = ANN_EXIT_SYSTEM;
 	ann_invoke_stats_release(&stats);
-	ann_access_release(&c.access);
+	ann_access_release(&c->access);
 	curl_global_cleanup();
+	return status;
+}
+
+/* Indexes the --from-batch paths; returns 0 or the exit status after saying why not. */
+static int
+index_batch(struct cli *c, struct ann_batch *batch)
+{
+	struct ann_error e = ANN_ERROR_INIT;
+	struct ann_buf ids = ANN_BUF_INIT;
+	int i;
+	int rc;
+
+	for (i = 0; i < c->n_batch; i++) {
+		rc = ann_batch_add(batch, c->batch_paths[i], &e);
+		if (rc) {
+			ann_cli_error("%s", e.msg);
+			return rc == ANN_ERR_NOMEM || rc == ANN_ERR_IO ? ANN_EXIT_SYSTEM : ANN_EXIT_USAGE;
+		}
+	}
+	ann_log(ANN_LOG_INFO, "batch output: %zu lines, %zu record ids", batch->lines,
+	    batch->ids.n);
+	if (batch->duplicates) {
+		ann_batch_duplicate_ids(batch, &ids);
+		ann_log(ANN_LOG_WARN, "%zu batch output line%s repeat an earlier recordId (%s); "
+		    "a line with modelOutput is kept over one without, else the later line",
+		    batch->duplicates, batch->duplicates == 1 ? "" : "s", ids.data);
+	}
+	ann_buf_release(&ids);
+	return ANN_EXIT_OK;
+}
+
+/*
+ * Reports batch lines that joined no record, and lines that could not be
+ * read. Returns 1 when there were any, because they usually mean that the
+ * records and the batch output come from different runs.
+ */
+static int
+report_batch_leftovers(const struct ann_batch *batch)
+{
+	struct ann_buf ids = ANN_BUF_INIT;
+	size_t unmatched = ann_batch_unmatched(batch, 5, &ids);
+
+	if (unmatched)
+		ann_cli_error("%zu batch output line%s match%s no input record: %s%s", unmatched,
+		    unmatched == 1 ? "" : "s", unmatched == 1 ? "es" : "", ids.data,
+		    unmatched > 5 ? ", ..." : "");
+	if (batch->bad_lines)
+		ann_cli_error("%zu batch output line%s could not be read and %s skipped",
+		    batch->bad_lines, batch->bad_lines == 1 ? "" : "s",
+		    batch->bad_lines == 1 ? "was" : "were");
+	ann_buf_release(&ids);
+	return unmatched || batch->bad_lines;
+}
+
+/* Adds the answers in the --from-batch files to the records; sends nothing. */
+static int
+run_from_batch(struct cli *c)
+{
+	struct ann_invoke_stats stats;
+	struct ann_batch batch;
+	struct ann_error e = ANN_ERROR_INIT;
+	int broken_pipe = 0;
+	int status;
+	int rc;
+
+	ann_batch_init(&batch);
+	status = index_batch(c, &batch);
+	if (status) {
+		ann_batch_release(&batch);
+		return status;
+	}
+	c->run.batch = &batch;
+
+	rc = ann_invoke_run(&c->run, STDIN_FILENO, STDOUT_FILENO, &stats, &broken_pipe, &e);
+	status = ann_cli_exit_status(rc, &e, broken_pipe, ann_invoke_stats_failed(&stats));
+	if (rc == ANN_OK && !broken_pipe && report_batch_leftovers(&batch) &&
+	    status == ANN_EXIT_OK)
+		status = ANN_EXIT_RECORDS;
+	if (c->stats_path && !write_stats(c, &stats) && status != ANN_EXIT_SYSTEM)
+		status = ANN_EXIT_SYSTEM;
+	ann_invoke_stats_release(&stats);
+	ann_batch_release(&batch);
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	int status;
+
+	ann_cli_start("ann-invoke", argv);
+	memset(&c, 0, sizeof c);
+	ann_invoke_opts_init(&c.run);
+	c.batch_paths = calloc((size_t)argc, sizeof *c.batch_paths);
+	if (c.batch_paths == NULL) {
+		ann_cli_error("out of memory");
+		return ANN_EXIT_SYSTEM;
+	}
+	status = parse_options(&c, argc, argv);
+	if (status == ANN_EXIT_OK) {
+		ann_cli_verbosity(c.quiet, c.verbose);
+		status = load_price(&c);
+	}
+	if (status == ANN_EXIT_OK && ann_cli_stdin_is_terminal())
+		status = ANN_EXIT_USAGE;
+	if (status == ANN_EXIT_OK)
+		status = c.n_batch ? run_from_batch(&c) : run_live(&c);
+	free(c.batch_paths);
 	return status;
 }

@@ -28,6 +28,7 @@
 static const char *const kind_names[ANN_KIND_COUNT] = {
 	"ok", "passed", "throttled", "timeout", "server", "client", "validation", "access",
 	"network", "response", "truncated", "refused", "malformed", "invalid", "budget",
+	"unanswered",
 };
 
 const char *
@@ -687,7 +688,8 @@ kind_of_fail(enum ann_fail f)
 
 /*
  * Writes the record of an answered call: the answer members, or an error
- * of kind truncated, refused or malformed with the text kept.
+ * of kind truncated, refused or malformed with the text kept. A negative
+ * latency_s (a batch answer, whose time is unknown) leaves latency_ms out.
  */
 static int
 emit_answer(struct run *r, struct slot *s, const struct ann_provider_result *res,
@@ -729,10 +731,13 @@ emit_answer(struct run *r, struct slot *s, const struct ann_provider_result *res
 	if (rc == ANN_OK)
 		rc = ann_record_edit_set_raw(&r->edit, "model", v->data, v->len);
 	ann_buf_reset(v);
-	if (rc == ANN_OK)
+	if (rc == ANN_OK && latency_s >= 0) {
 		rc = ann_buf_addf(v, "%.0f", latency_s * 1000.0);
-	if (rc == ANN_OK)
-		rc = ann_record_edit_set_raw(&r->edit, "latency_ms", v->data, v->len);
+		if (rc == ANN_OK)
+			rc = ann_record_edit_set_raw(&r->edit, "latency_ms", v->data, v->len);
+	} else if (rc == ANN_OK) {
+		rc = ann_record_edit_remove(&r->edit, "latency_ms");
+	}
 	if (rc == ANN_OK && res->stop_reason[0]) {
 		ann_buf_reset(v);
 		rc = ann_buf_add_json_string(v, res->stop_reason, strlen(res->stop_reason));
@@ -799,7 +804,8 @@ emit_answer(struct run *r, struct slot *s, const struct ann_provider_result *res
 		r->stats->cost_usd += cost;
 		r->spent_tokens += (double)(res->input_tokens + res->output_tokens +
 		    res->cache_read_tokens + res->cache_write_tokens);
-		add_latency(r, latency_s);
+		if (latency_s >= 0)
+			add_latency(r, latency_s);
 	}
 	return emit(r, s->seq, &r->line_out);
 }
@@ -1008,6 +1014,34 @@ answer_from_cache(struct run *r, struct slot *s, int *rc)
 	return hit;
 }
 
+/* Writes the record in slot s with its answer from the batch output, or
+ * with the error that says why there is none. */
+static int
+answer_from_batch(struct run *r, struct slot *s)
+{
+	struct ann_batch_answer a;
+	struct error_info x;
+	int rc;
+
+	ann_batch_answer_init(&a);
+	rc = ann_batch_answer(r->o->batch, s->rec.id.data, s->rec.id.len, &s->call, &a, r->e);
+	if (rc) {
+		r->fatal = 1;
+	} else if (a.answered) {
+		rc = emit_answer(r, s, &a.result, -1, 0);
+	} else {
+		memset(&x, 0, sizeof x);
+		x.kind = a.unanswered ? "unanswered" : ann_fail_kind(a.fail);
+		x.message = a.message;
+		x.status = a.status;
+		x.error_type = a.error_type;
+		count(r, a.unanswered ? ANN_KIND_UNANSWERED : kind_of_fail(a.fail));
+		rc = emit_error(r, s->seq, &s->rec, &x);
+	}
+	ann_batch_answer_release(&a);
+	return rc;
+}
+
 /* Takes a record that needs a call into slot s. */
 static int
 take_record(struct run *r, struct slot *s, const char *line, size_t len, size_t line_no,
@@ -1061,6 +1095,12 @@ take_record(struct run *r, struct slot *s, const char *line, size_t len, size_t 
 
 	if (r->o->dry_run) {
 		rc = dry_run(r, s);
+		free_slot(r, s);
+		return rc;
+	}
+
+	if (r->o->batch) {
+		rc = answer_from_batch(r, s);
 		free_slot(r, s);
 		return rc;
 	}
@@ -1179,6 +1219,8 @@ read_one(struct run *r)
 		r->in_eof = 1;
 		return ANN_OK;
 	}
+	if (rc == ANN_ERR_AGAIN)
+		return ANN_OK; /* a non-blocking input without a whole line yet */
 	if (rc == ANN_ERR_IO || rc == ANN_ERR_NOMEM) {
 		r->fatal = 1;
 		*r->e = why;
@@ -1388,6 +1430,27 @@ loop(struct run *r)
 	}
 }
 
+/*
+ * Batch mode: each record is answered as soon as it is read, so reading is
+ * the whole loop, and records come out in input order.
+ */
+static int
+batch_loop(struct run *r)
+{
+	struct pollfd wait_input = { .fd = r->in_fd, .events = POLLIN };
+	int rc;
+
+	while (!r->in_eof && !r->fatal) {
+		if (!line_buffered(&r->in) && poll(&wait_input, 1, -1) < 0 && errno != EINTR)
+			return ann_error_set(r->e, ANN_ERR_IO, "poll failed on input: %s",
+			    strerror(errno));
+		rc = read_one(r);
+		if (rc)
+			return rc;
+	}
+	return ANN_OK;
+}
+
 static int
 setup(struct run *r, int in_fd, int out_fd)
 {
@@ -1399,7 +1462,8 @@ setup(struct run *r, int in_fd, int out_fd)
 	r->in_fd = in_fd;
 	r->in_size = fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
 	ann_jsonl_reader_init(&r->in, in_fd, 0);
-	ann_jsonl_writer_init(&r->out, out_fd, 1);
+	/* Live answers arrive slowly, so each goes out at once; batch answers do not. */
+	ann_jsonl_writer_init(&r->out, out_fd, o->batch == NULL);
 	ann_record_init(&r->scratch);
 	ann_record_edit_init(&r->edit);
 	ann_buf_init(&r->line_out, 0);
@@ -1415,9 +1479,6 @@ setup(struct run *r, int in_fd, int out_fd)
 		return ann_error_set(r->e, ANN_ERR_CONFIG, "no model given");
 	if (o->jobs < 1)
 		return ann_error_set(r->e, ANN_ERR_CONFIG, "jobs must be at least 1");
-	rc = parse_endpoint(r, o->endpoint ? o->endpoint : "");
-	if (rc)
-		return rc;
 
 	r->nslots = (size_t)o->jobs;
 	r->slots = calloc(r->nslots, sizeof *r->slots);
@@ -1436,6 +1497,12 @@ setup(struct run *r, int in_fd, int out_fd)
 	}
 	for (i = 0; r->window && i < r->window_size; i++)
 		ann_buf_init(&r->window[i].line, 0);
+	if (o->batch)
+		return ANN_OK;
+
+	rc = parse_endpoint(r, o->endpoint ? o->endpoint : "");
+	if (rc)
+		return rc;
 
 	ann_retry_quota_init(&r->quota, &o->retry);
 	ann_aimd_init(&r->aimd, o->jobs);
@@ -1516,9 +1583,12 @@ ann_invoke_run(const struct ann_invoke_opts *o, int in_fd, int out_fd,
 	r.e = e;
 	*broken_pipe = 0;
 
+	stats->batch_discount = o->batch && o->price && o->price->batch ?
+	    o->price->batch_discount : -1;
+
 	rc = setup(&r, in_fd, out_fd);
 	if (rc == ANN_OK)
-		rc = loop(&r);
+		rc = o->batch ? batch_loop(&r) : loop(&r);
 	if (rc == ANN_OK)
 		rc = ann_jsonl_flush(&r.out, e);
 	*broken_pipe = r.out.broken_pipe;
@@ -1594,6 +1664,11 @@ ann_invoke_stats_json(struct ann_invoke_stats *s, struct ann_buf *out)
 		    s->cache_read_tokens, s->cache_write_tokens);
 	if (rc == ANN_OK)
 		rc = ann_buf_add_json_number(out, round(s->cost_usd * 1e6) / 1e6);
+	if (rc == ANN_OK && s->batch_discount >= 0) {
+		rc = ann_buf_adds(out, ",\"batch_discount\":");
+		if (rc == ANN_OK)
+			rc = ann_buf_add_json_number(out, s->batch_discount);
+	}
 	if (rc == ANN_OK)
 		rc = ann_buf_addf(out, ",\"latency_ms\":{\"mean\":%.1f,\"p50\":%u,\"p95\":%u,"
 		    "\"p99\":%u,\"max\":%u},\"elapsed_s\":%.3f}\n", mean_latency(s),

@@ -26,11 +26,19 @@
  * Secrets come from the caller's secrets callback for each attempt and
  * never appear in records, logs or the dry-run listing.
  *
+ * Batch mode (opts.batch set): no call is made. Each record that would be
+ * sent gets its answer from the output of a Bedrock batch inference job
+ * instead (lib/batch.h), parsed as an InvokeModel reply, with the same
+ * members as a live call except latency_ms; a record the output does not
+ * answer gets an error of kind "unanswered". Records are written in input
+ * order. The endpoint, credentials, rate limits, retries, cache and budgets
+ * are not used.
+ *
  * Caller steps:
  *   1. ann_invoke_opts_init(&o), then set the options;
  *   2. ann_invoke_run(&o, in_fd, out_fd, &stats, &e);
  *   3. read stats (ann_invoke_stats_json for --stats), ann_invoke_stats_release.
- * The caller must have called curl_global_init.
+ * The caller must have called curl_global_init, unless opts.batch is set.
  */
 #ifndef ANN_INVOKE_H
 #define ANN_INVOKE_H
@@ -38,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "err.h"
 #include "pricing.h"
@@ -73,6 +82,7 @@ enum ann_invoke_kind {
 	ANN_KIND_MALFORMED,
 	ANN_KIND_INVALID,
 	ANN_KIND_BUDGET,
+	ANN_KIND_UNANSWERED, /* batch mode: the job's output holds no answer */
 	ANN_KIND_COUNT
 };
 
@@ -91,6 +101,7 @@ struct ann_invoke_stats {
 	long long cache_read_tokens;
 	long long cache_write_tokens;
 	double cost_usd;          /* spent by this run, cache hits excluded */
+	double batch_discount;    /* batch mode: the discount in the prices, else -1 */
 	double elapsed_s;
 	double fraction_read;     /* of a regular input file, else -1 */
 	uint32_t *latencies_ms;   /* one per answered call */
@@ -117,6 +128,7 @@ struct ann_invoke_opts {
 	long connect_timeout_ms;
 	int dry_run;               /* print requests to out_fd, send nothing */
 	const struct ann_price *price; /* NULL when the model has no price */
+	struct ann_batch *batch;   /* answers from a batch job's output; NULL: call the model */
 	ann_invoke_secrets_fn secrets;
 	void *secrets_ctx;
 	/* Called about every progress_interval_s with the running counts. */

@@ -48,6 +48,20 @@ price_member(const cJSON *entry, const char *name, int *ok)
 	return cJSON_GetNumberValue(v);
 }
 
+/* Reads batch_discount from object, a fraction from 0 to 1; keeps *out when absent. */
+static int
+batch_discount(const cJSON *object, double *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(object, "batch_discount");
+
+	if (v == NULL)
+		return 1;
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1)
+		return 0;
+	*out = v->valuedouble;
+	return 1;
+}
+
 int
 ann_pricing_lookup(const char *path, const char *model, struct ann_price *out,
     struct ann_error *e)
@@ -97,6 +111,14 @@ ann_pricing_lookup(const char *path, const char *model, struct ann_price *out,
 		    "numbers", best->string, path);
 		goto done;
 	}
+	out->batch_discount = -1;
+	out->batch = 0;
+	if (!batch_discount(root, &out->batch_discount) ||
+	    !batch_discount(best, &out->batch_discount)) {
+		rc = ann_error_set(e, ANN_ERR_CONFIG, "batch_discount in %s must be a number from "
+		    "0 to 1", path);
+		goto done;
+	}
 	rc = ANN_OK;
 done:
 	cJSON_Delete(root);
@@ -110,6 +132,21 @@ ann_price_cost(const struct ann_price *p, long input, long output, long cache_re
 {
 	return ((double)input * p->input + (double)output * p->output +
 	    (double)cache_read * p->cache_read + (double)cache_write * p->cache_write) / 1e6;
+}
+
+int
+ann_price_apply_batch(struct ann_price *p)
+{
+	double keep = 1 - p->batch_discount;
+
+	if (p->batch_discount < 0 || p->batch)
+		return p->batch;
+	p->input *= keep;
+	p->output *= keep;
+	p->cache_read *= keep;
+	p->cache_write *= keep;
+	p->batch = 1;
+	return 1;
 }
 
 static char *

@@ -12,7 +12,8 @@
  * What a record needs (ann_reask_classify):
  *   - validation.valid false: a re-ask with the answer and its errors;
  *   - an error of kind throttled, timeout, server or network: the same
- *     request again, since the invoker's own retries ran out;
+ *     request again, since the invoker's own retries ran out; likewise
+ *     unanswered, a record that a batch job's output does not answer;
  *   - an error of kind truncated: the same request with twice the
  *     max_tokens, up to max_tokens_cap;
  *   - anything else (valid, refused, other errors, not validated): none.

@@ -8,8 +8,11 @@
 extern const char ann_reask_feedback_en[];
 extern const char ann_reask_feedback_ja[];
 
-/* Error kinds that a new request may fix: the invoker's retries ran out. */
-static const char *const transient_kinds[] = { "throttled", "timeout", "server", "network" };
+/* Error kinds that a new request may fix: the invoker's retries ran out,
+ * or a batch job's output held no answer for the record. */
+static const char *const transient_kinds[] = {
+	"throttled", "timeout", "server", "network", "unanswered",
+};
 
 enum ann_reask_need
 ann_reask_classify(const struct ann_record *r)

@@ -29,6 +29,7 @@ classify_decides_by_validation_and_error_kind(void)
 		{ "{\"id\":\"a\",\"error\":{\"kind\":\"timeout\"}}", ANN_REASK_AGAIN },
 		{ "{\"id\":\"a\",\"error\":{\"kind\":\"server\"}}", ANN_REASK_AGAIN },
 		{ "{\"id\":\"a\",\"error\":{\"kind\":\"network\"}}", ANN_REASK_AGAIN },
+		{ "{\"id\":\"a\",\"error\":{\"kind\":\"unanswered\"}}", ANN_REASK_AGAIN },
 		{ "{\"id\":\"a\",\"error\":{\"kind\":\"truncated\"}}", ANN_REASK_LONGER },
 		{ "{\"id\":\"a\",\"error\":{\"kind\":\"validation\"}}", ANN_REASK_NONE },
 		{ "{\"id\":\"a\",\"error\":{\"kind\":\"access\"}}", ANN_REASK_NONE },

@@ -31,7 +31,8 @@ struct ann_validate {
 	struct ann_schema_result result;
 	struct ann_validate_checks *checks; /* grounding and rules, or NULL */
 	struct ann_jsonv_doc doc;
-	char *member;               /* top-level member holding the value */
+	char *member;               /* top-level member holding the value; NULL for the record */
+	int whole_record;           /* --field "": validate the record itself */
 	const char *pointer_rest;   /* rest of a JSON Pointer field, or "" */
 	struct place *places;
 	size_t n_places;
@@ -104,8 +105,12 @@ ann_validate_new(struct ann_validate **out, const struct ann_validate_opts *o,
 	ann_buf_init(&v->reason, 0);
 	ann_buf_init(&v->key, 0);
 
-	/* "/output/fields" names member "output", then "/fields" inside it. */
-	if (o->field[0] == '/') {
+	/* "" is the JSON Pointer to the whole record, and "/output/fields" names
+	 * member "output", then "/fields" inside it. */
+	if (o->field[0] == '\0') {
+		v->whole_record = 1;
+		v->pointer_rest = "";
+	} else if (o->field[0] == '/') {
 		struct ann_buf seg = ANN_BUF_INIT;
 		const char *slash = strchr(o->field + 1, '/');
 		size_t len = slash ? (size_t)(slash - o->field - 1) : strlen(o->field + 1);
@@ -318,6 +323,11 @@ log_invalid(struct ann_validate *v, const struct ann_record *rec,
 	} else {
 		return;
 	}
+	if (!rec->has_id) {
+		ann_log(ANN_LOG_INFO, "line %zu: record is invalid: %s: %s", rec->line_no, loc,
+		    message);
+		return;
+	}
 	/* The id is quoted as JSON so control characters cannot break the log line. */
 	ann_buf_reset(&v->reason);
 	ann_buf_add_json_string(&v->reason, rec->id.data, rec->id.len);
@@ -374,58 +384,93 @@ findings_room(const struct ann_validate *v)
 	return v->o.max_errors - v->result.n_errors;
 }
 
+/* Sets an "error" of kind invalid on a record without a string id, unless it has an error. */
+static int
+mark_missing_id(struct ann_validate *v, const struct ann_record *rec, struct ann_record_edit *ed,
+    struct ann_error *e)
+{
+	char msg[128];
+	int rc;
+
+	if (ann_record_get(rec, "error") != NULL)
+		return ANN_OK;
+	snprintf(msg, sizeof msg, "line %zu: record has no string \"id\" member", rec->line_no);
+	ann_log(ANN_LOG_WARN, "%s", msg);
+	ann_buf_reset(&v->json);
+	rc = ann_error_json(&v->json, "invalid", msg, 0, rec->line_no);
+	if (rc == ANN_OK)
+		rc = ann_record_edit_set_raw(ed, "error", v->json.data, v->json.len);
+	return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
+}
+
+/*
+ * Finds the value to validate: the whole record, or the value --field
+ * names. *value is NULL when the record cannot be validated, and then
+ * v->reason contains the reason.
+ */
+static int
+find_value(struct ann_validate *v, const struct ann_record *rec, const struct ann_jsonv **value,
+    struct ann_error *e)
+{
+	const struct ann_json_member *m;
+	struct ann_error why = ANN_ERROR_INIT;
+	int rc;
+
+	*value = NULL;
+	ann_buf_reset(&v->reason);
+	if (v->whole_record) {
+		/* The id and an earlier error are part of the record, so they do not stop the check. */
+		rc = ann_jsonv_parse(&v->doc, rec->line, rec->len, value, &why);
+		if (rc == ANN_ERR_NOMEM)
+			return ann_error_set(e, rc, "out of memory");
+		if (rc)
+			ann_buf_addf(&v->reason, "record cannot be read: %s", why.msg);
+		return ANN_OK;
+	}
+	if (!rec->has_id) {
+		ann_buf_adds(&v->reason, "record has no string \"id\" member");
+		return ANN_OK;
+	}
+	if (ann_record_get(rec, "error")) {
+		ann_buf_adds(&v->reason, "record has an \"error\" from an earlier stage");
+		return ANN_OK;
+	}
+	m = ann_record_get(rec, v->member);
+	if (m == NULL) {
+		ann_buf_addf(&v->reason, "record has no \"%s\" member", v->member);
+		return ANN_OK;
+	}
+	rc = ann_jsonv_parse(&v->doc, rec->line + m->value_start, m->value_end - m->value_start,
+	    value, &why);
+	if (rc == ANN_ERR_NOMEM)
+		return ann_error_set(e, rc, "out of memory");
+	if (rc) {
+		*value = NULL;
+		ann_buf_addf(&v->reason, "member \"%s\" cannot be read: %s", v->member, why.msg);
+		return ANN_OK;
+	}
+	*value = follow_pointer(v, *value, v->pointer_rest);
+	if (*value == NULL)
+		ann_buf_addf(&v->reason, "record has no value at %s", v->o.field);
+	return ANN_OK;
+}
+
 /* Validates one parsed record and fills the edit; returns the verdict. */
 static int
 check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_record_edit *ed,
     enum verdict *out, struct ann_error *e)
 {
-	const struct ann_json_member *m;
 	const struct ann_jsonv *value;
 	const struct ann_finding_list *findings = NULL;
-	struct ann_error why = ANN_ERROR_INIT;
 	int rc, valid;
 
 	*out = NOT_VALIDATED;
-	if (!rec->has_id) {
-		char msg[128];
-
-		if (ann_record_get(rec, "error") == NULL) {
-			snprintf(msg, sizeof msg, "line %zu: record has no string \"id\" member",
-			    rec->line_no);
-			ann_log(ANN_LOG_WARN, "%s", msg);
-			ann_buf_reset(&v->json);
-			rc = ann_error_json(&v->json, "invalid", msg, 0, rec->line_no);
-			if (rc == ANN_OK)
-				rc = ann_record_edit_set_raw(ed, "error", v->json.data, v->json.len);
-			if (rc)
-				return ann_error_set(e, rc, "out of memory");
-		}
-		rc = set_not_validated(v, ed, "record has no string \"id\" member");
-		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
-	}
-	if (ann_record_get(rec, "error")) {
-		rc = set_not_validated(v, ed, "record has an \"error\" from an earlier stage");
-		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
-	}
-	m = ann_record_get(rec, v->member);
-	if (m == NULL) {
-		ann_buf_reset(&v->reason);
-		ann_buf_addf(&v->reason, "record has no \"%s\" member", v->member);
-		rc = set_not_validated(v, ed, v->reason.data);
-		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
-	}
-	rc = ann_jsonv_parse(&v->doc, rec->line + m->value_start, m->value_end - m->value_start,
-	    &value, &why);
-	if (rc == ANN_ERR_NOMEM)
-		return ann_error_set(e, rc, "out of memory");
-	if (rc == ANN_OK)
-		value = follow_pointer(v, value, v->pointer_rest);
-	if (rc || value == NULL) {
-		ann_buf_reset(&v->reason);
-		if (rc)
-			ann_buf_addf(&v->reason, "member \"%s\" cannot be read: %s", v->member, why.msg);
-		else
-			ann_buf_addf(&v->reason, "record has no value at %s", v->o.field);
+	if (!rec->has_id && (rc = mark_missing_id(v, rec, ed, e)) != ANN_OK)
+		return rc;
+	rc = find_value(v, rec, &value, e);
+	if (rc)
+		return rc;
+	if (value == NULL) {
 		rc = set_not_validated(v, ed, v->reason.data);
 		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
 	}

@@ -528,6 +528,7 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 			goto done;
 		}
 	}
+	c.reask_marker = m->o.reask_marker;
 	if (mock_wire_parse(&c, rq->body.data, rq->body.len, model,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amzn-Bedrock-Request-Metadata"),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Ann-Record-Id"), &err) < 0) {

@@ -736,7 +736,9 @@ keep_url(void *cls, struct MHD_Connection *conn, char *uri)
 	return strlen(uri);
 }
 
-static void
+/* libmicrohttpd's format strings are printf formats; saying so lets clang's
+ * -Wformat-nonliteral accept the vsnprintf below. */
+static void __attribute__((format(printf, 2, 0)))
 log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

@@ -18,6 +18,7 @@ threads=${WRK_THREADS:-2}
 connections=${WRK_CONNECTIONS:-32}
 seconds=${WRK_SECONDS:-10}
 
+rm -f "$out/mock.url"
 AWS_BEARER_TOKEN_BEDROCK=bench-api-key bin/ann-mock --port 0 --seed 1 \
     --stats "$out/mock-stats.json" >"$out/mock.url" 2>"$out/mock.err" &
 pid=$!

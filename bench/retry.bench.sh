@@ -67,6 +67,7 @@ with open(sys.argv[2], "w") as docs, open(sys.argv[3], "w") as answers:
         answers.write(json.dumps({"id": rid, "output": label}, ensure_ascii=False) + "\n")
 PY
 
+rm -f "$out/mock.url"
 bin/ann-mock --port 0 --seed "$seed" --latency "$latency" \
     --answers "$out/answers.jsonl" \
     --mistakes missing_field=0.1,string_number=0.1,extra_field=0.1 \

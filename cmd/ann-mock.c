@@ -35,6 +35,9 @@ static const char usage_text[] =
 "                          hallucination=R,fenced=R,prose=R,truncated=R\n"
 "  --no-auth               accept every request without checking credentials\n"
 "  -p, --port <n>          listen port; 0 picks a free one (default 0)\n"
+"  --reask-marker <text>   text that marks a re-ask's feedback, for an\n"
+"                          ann-retry --feedback template (the built-in\n"
+"                          feedback is always recognised)\n"
 "  --region <region>       SigV4 region (default: AWS_REGION)\n"
 "  --rpm <n>               requests-per-minute quota (default: none)\n"
 "  --seed <n>              seed for every random decision (default 0)\n"
@@ -52,7 +55,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_ANSWERS = 256, OPT_FAULTS, OPT_FIX_RATE, OPT_HOST, OPT_LATENCY, OPT_MISTAKES,
-	OPT_NO_AUTH, OPT_REGION, OPT_RPM, OPT_SEED, OPT_STALL, OPT_STATS, OPT_TOKEN_EXPIRES,
+	OPT_NO_AUTH, OPT_REASK_MARKER, OPT_REGION, OPT_RPM, OPT_SEED, OPT_STALL, OPT_STATS, OPT_TOKEN_EXPIRES,
 	OPT_TPM, OPT_VERSION,
 };
 
@@ -67,6 +70,7 @@ static const struct option long_options[] = {
 	{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
 	{ "port", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "reask-marker", required_argument, NULL, OPT_REASK_MARKER },
 	{ "region", required_argument, NULL, OPT_REGION },
 	{ "rpm", required_argument, NULL, OPT_RPM },
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -119,6 +123,11 @@ parse_options(int argc, char **argv, struct ann_mock_opts *o, const char **stats
 			o->port = (unsigned)v;
 			break;
 		case 'q': *quiet = 1; break;
+		case OPT_REASK_MARKER:
+			if (optarg[0] == '\0')
+				return ann_cli_usage_error("invalid --reask-marker: the text is empty");
+			o->reask_marker = optarg;
+			break;
 		case OPT_REGION: o->region = optarg; break;
 		case OPT_RPM:
 		case OPT_TPM:

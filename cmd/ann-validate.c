@@ -27,7 +27,7 @@ static const char usage_text[] =
     "  -d, --draft <2020-12|7>    dialect of a schema without $schema\n"
     "                             (default: 2020-12)\n"
     "  -f, --field <name|/ptr>    member to validate, or a JSON Pointer into the\n"
-    "                             record (default: output)\n"
+    "                             record; \"\" for the whole record (default: output)\n"
     "  -F, --formats              make \"format\" an assertion (default: annotation)\n"
     "  -g, --ground <ptr>         require every string and number of the answer\n"
     "                             to occur in the record's source text at ptr\n"
@@ -37,7 +37,8 @@ static const char usage_text[] =
     "  -h, --help                 print this help and exit\n"
     "      --invalid-only         write only invalid records (and records that\n"
     "                             could not be validated)\n"
-    "  -m, --max-errors <n>       errors kept per record, 0 for all (default: 0)\n"
+    "  -m, --max-errors <n>       errors kept per record, schema, grounding and\n"
+    "                             rule errors together; 0 for all (default: 0)\n"
     "  -M, --schema-map <prefix=dir>  read referenced schemas whose URI starts\n"
     "                             with prefix from files under dir; repeatable\n"
     "  -q, --quiet                write no records and no summary: the exit\n"
@@ -117,8 +118,6 @@ parse_option(int c, struct ann_validate_opts *o, int *verbose)
 			return ann_cli_usage_error("invalid --draft, expected 2020-12 or 7: %s", optarg);
 		return -1;
 	case 'f':
-		if (optarg[0] == '\0')
-			return ann_cli_usage_error("invalid --field: the name is empty");
 		o->field = optarg;
 		return -1;
 	case 'F': o->assert_formats = 1; return -1;

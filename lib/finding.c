@@ -65,6 +65,26 @@ ann_finding_add(struct ann_finding_list *l, const char *instance_location,
 	return ANN_OK;
 }
 
+void
+ann_finding_get(const struct ann_finding_list *l, size_t i, const char **instance_location,
+    const char **keyword_location, const char **message)
+{
+	const size_t *o = &l->offsets[3 * i];
+
+	*instance_location = l->text.data + o[0];
+	*keyword_location = l->text.data + o[1];
+	*message = l->text.data + o[2];
+}
+
+void
+ann_finding_list_truncate(struct ann_finding_list *l, size_t n)
+{
+	if (n >= l->n)
+		return;
+	ann_buf_truncate(&l->text, l->offsets[3 * n]);
+	l->n = n;
+}
+
 static int
 add_string_member(struct ann_buf *b, const char *name, const char *value)
 {

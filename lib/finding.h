@@ -29,6 +29,13 @@ int ann_finding_add(struct ann_finding_list *l, const char *instance_location,
     const char *keyword_location, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Sets the instance location, keyword location and message of finding i (i < l->n). */
+void ann_finding_get(const struct ann_finding_list *l, size_t i, const char **instance_location,
+    const char **keyword_location, const char **message);
+
+/* Keeps the first n findings and drops the rest; a larger n changes nothing. */
+void ann_finding_list_truncate(struct ann_finding_list *l, size_t n);
+
 /*
  * Appends the findings to validation, a "validation" member written by
  * ann_schema_result_json ({"valid":...,"errors":[...]}): each finding

@@ -19,9 +19,9 @@
  *
  * Determinism: with a seed, every decision about a request (fault, mistake,
  * re-ask fix, latency, synthesised values) is a function of the seed, the
- * request's key (record id, else a hash of its first user turn) and the
- * number of earlier calls with that key. Quota throttling is the exception:
- * it depends on arrival times.
+ * request's key (record id, else a hash of the record's first user turn)
+ * and the number of earlier calls with that key. Quota throttling is the
+ * exception: it depends on arrival times.
  *
  * Secrets: the credential strings in the options are borrowed and never
  * copied into a response, a log message or an error.
@@ -69,6 +69,8 @@ struct ann_mock_opts {
 	const char *answers_path;  /* JSONL of id, output and optional text; or NULL */
 	double mistake_rate[ANN_MOCK_MISTAKE_COUNT]; /* per kind; sum at most 1 */
 	double fix_rate;           /* probability a re-ask is answered correctly */
+	const char *reask_marker;  /* text that marks a re-ask's feedback, besides the
+	                              openings of ann-retry's built-in feedback; or NULL */
 	double fault_rate[ANN_MOCK_FAULT_COUNT];     /* per kind; sum at most 1 */
 	unsigned latency_ms;       /* mean added latency; 0 for none */
 	unsigned stall_ms;         /* how long a stalled request hangs */

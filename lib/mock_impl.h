@@ -99,10 +99,11 @@ struct mock_call {
 	cJSON *schema_owned;       /* a schema that arrived as a string */
 	const char *tool_name;     /* borrowed from body */
 	long max_tokens;
-	struct ann_buf first_user; /* text of the first user turn, the document */
-	struct ann_buf user_text;  /* text of every user turn, joined by newlines */
+	struct ann_buf first_user; /* text of the record's first user turn, the document */
+	struct ann_buf user_text;  /* text of the record's user turns, joined by newlines */
 	long input_tokens;
-	int reask;                 /* an assistant turn followed by a user turn */
+	int reask;                 /* the turns after the last answer carry a re-ask marker */
+	const char *reask_marker;  /* extra re-ask marker text, borrowed, or NULL */
 	struct ann_buf record_id;  /* "" when the request carries none */
 };
 
@@ -152,7 +153,8 @@ void mock_response_header(struct mock_response *r, const char *name, const char 
  * Parses a request body for api into c. model_id is the decoded model id
  * from a Bedrock path (NULL for the other APIs). metadata_header is the
  * X-Amzn-Bedrock-Request-Metadata value (or NULL); id_header the
- * X-Ann-Record-Id value (or NULL). Returns 0, or -1 with *err set.
+ * X-Ann-Record-Id value (or NULL). Set c->reask_marker, if any, before
+ * the call. Returns 0, or -1 with *err set.
  */
 int mock_wire_parse(struct mock_call *c, const char *body, size_t len, const char *model_id,
     const char *metadata_header, const char *id_header, struct mock_error *err);

@@ -528,6 +528,7 @@ handle_call(struct ann_mock *m, struct MHD_Connection *conn, struct request *rq,
 			goto done;
 		}
 	}
+	c.reask_marker = m->o.reask_marker;
 	if (mock_wire_parse(&c, rq->body.data, rq->body.len, model,
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amzn-Bedrock-Request-Metadata"),
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Ann-Record-Id"), &err) < 0) {
@@ -735,7 +736,9 @@ keep_url(void *cls, struct MHD_Connection *conn, char *uri)
 	return strlen(uri);
 }
 
-__attribute__((format(printf, 2, 0))) static void
+/* libmicrohttpd's format strings are printf formats; saying so lets clang's
+ * -Wformat-nonliteral accept the vsnprintf below. */
+static void __attribute__((format(printf, 2, 0)))
 log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	char line[512];

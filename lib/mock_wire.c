@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "reask.h"
 
 /* maxTokens when a Converse or OpenAI request leaves it out. */
 #define DEFAULT_MAX_TOKENS 4096
@@ -166,52 +167,167 @@ append_content(struct ann_buf *b, const cJSON *content)
 }
 
 /*
- * Walks the messages: collects user text, spots a re-ask (an assistant turn
- * followed by a user turn) and counts input tokens.
- * NOTE: few-shot examples (user and assistant pairs before the record's
- * turn) match the re-ask rule too; the request carries nothing that tells
- * them apart.
+ * Returns the opening text of ann-retry's built-in feedback template
+ * (japanese 0 or 1) in *len bytes: everything before its first tag,
+ * without trailing white space. Taken from the same compiled-in template
+ * that ann-retry sends, so the two cannot drift apart.
  */
+static const char *
+builtin_marker(int japanese, size_t *len)
+{
+	const char *text = ann_reask_builtin_feedback(japanese);
+	const char *tag = strstr(text, "{{");
+	size_t n = tag ? (size_t)(tag - text) : strlen(text);
+
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\n' || text[n - 1] == '\t'))
+		n--;
+	*len = n;
+	return text;
+}
+
+/* Returns 1 when haystack[0..n) contains needle[0..m), which is not empty. */
+static int
+contains_bytes(const char *haystack, size_t n, const char *needle, size_t m)
+{
+	size_t i;
+
+	for (i = 0; i + m <= n; i++) {
+		if (haystack[i] == needle[0] && memcmp(haystack + i, needle, m) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Returns 1 when text contains a re-ask marker: a built-in one or c->reask_marker. */
+static int
+has_reask_marker(const struct mock_call *c, const struct ann_buf *text)
+{
+	const char *marker;
+	size_t len;
+	int japanese;
+
+	for (japanese = 0; japanese <= 1; japanese++) {
+		marker = builtin_marker(japanese, &len);
+		if (len > 0 && contains_bytes(text->data, text->len, marker, len))
+			return 1;
+	}
+	marker = c->reask_marker;
+	return marker != NULL && marker[0] != '\0' &&
+	    contains_bytes(text->data, text->len, marker, strlen(marker));
+}
+
+/* Returns the index of the last assistant turn among messages[0..end), or -1. */
+static int
+last_assistant(const cJSON *messages, int end)
+{
+	int i;
+
+	for (i = end - 1; i >= 0; i--) {
+		const char *role = string_member(cJSON_GetArrayItem(messages, i), "role");
+
+		if (role != NULL && strcmp(role, "assistant") == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Appends the text of messages[from..to) to out, one turn a line; with
+ * user_only, only the turns whose role is "user". */
+static int
+append_turns(struct ann_buf *out, const cJSON *messages, int from, int to, int user_only)
+{
+	struct ann_buf turn = ANN_BUF_INIT;
+	int i, rc = 0;
+
+	for (i = from; i < to && rc >= 0; i++) {
+		const cJSON *msg = cJSON_GetArrayItem(messages, i);
+		const char *role = string_member(msg, "role");
+
+		if (user_only && strcmp(role, "user") != 0)
+			continue;
+		ann_buf_reset(&turn);
+		rc = append_content(&turn, cJSON_GetObjectItemCaseSensitive(msg, "content"));
+		if (rc >= 0)
+			rc = append_text(out, turn.data);
+	}
+	ann_buf_release(&turn);
+	return rc;
+}
+
+/*
+ * Finds the record's own turns and whether the request is a re-ask.
+ *
+ * A re-ask is a request whose turns after the last assistant turn (the
+ * earlier answer) carry the validation feedback, recognised by a re-ask
+ * marker. Few-shot examples are user and assistant pairs before the
+ * record's turn, so a first call with examples ends in the record's
+ * document, carries no marker, and is a first call.
+ *
+ * The record's turns are the user turns after the last assistant turn
+ * that comes before the re-ask's answer: after the examples, and before
+ * the feedback. first_user is the first of them and user_text all of them.
+ */
+static int
+read_record_turns(struct mock_call *c, const cJSON *messages)
+{
+	struct ann_buf tail = ANN_BUF_INIT;
+	struct ann_buf first = ANN_BUF_INIT;
+	int n = cJSON_GetArraySize(messages);
+	int answer = last_assistant(messages, n);
+	int end = n, start, i, rc = 0;
+
+	if (answer >= 0 && answer < n - 1) {
+		rc = append_turns(&tail, messages, answer + 1, n, 0);
+		if (rc >= 0 && has_reask_marker(c, &tail)) {
+			c->reask = 1;
+			end = answer;
+		}
+	}
+	start = last_assistant(messages, end) + 1;
+	for (i = start; i < end && rc >= 0; i++) {
+		const char *role = string_member(cJSON_GetArrayItem(messages, i), "role");
+
+		if (strcmp(role, "user") != 0)
+			continue;
+		rc = append_turns(&first, messages, i, i + 1, 1);
+		if (rc >= 0)
+			rc = ann_buf_add(&c->first_user, first.data, first.len);
+		break;
+	}
+	if (rc >= 0)
+		rc = append_turns(&c->user_text, messages, start, end, 1);
+	ann_buf_release(&tail);
+	ann_buf_release(&first);
+	return rc;
+}
+
+/* Checks the messages, counts their input tokens and reads the record's turns. */
 static int
 read_messages(struct mock_call *c, const cJSON *messages, struct mock_error *err)
 {
 	struct ann_buf turn = ANN_BUF_INIT;
 	const cJSON *msg;
-	const char *role;
-	int seen_assistant = 0, first = 1, rc = 0;
 
 	if (!cJSON_IsArray(messages) || cJSON_GetArraySize(messages) == 0) {
 		mock_error_set(err, MOCK_E_VALIDATION, "messages must be a non-empty array");
 		return -1;
 	}
 	cJSON_ArrayForEach(msg, messages) {
-		role = string_member(msg, "role");
-		if (role == NULL) {
+		if (string_member(msg, "role") == NULL) {
+			ann_buf_release(&turn);
 			mock_error_set(err, MOCK_E_VALIDATION, "every message needs a string role");
-			rc = -1;
-			break;
+			return -1;
 		}
 		ann_buf_reset(&turn);
 		if (append_content(&turn, cJSON_GetObjectItemCaseSensitive(msg, "content")) < 0)
 			goto nomem;
 		c->input_tokens += mock_token_estimate(turn.data, turn.len);
-		if (strcmp(role, "assistant") == 0) {
-			seen_assistant = 1;
-			continue;
-		}
-		if (strcmp(role, "user") != 0 && strcmp(role, "tool") != 0)
-			continue;
-		if (seen_assistant)
-			c->reask = 1;
-		if (first && ann_buf_add(&c->first_user, turn.data, turn.len) < 0)
-			goto nomem;
-		if (strcmp(role, "user") == 0)
-			first = 0;
-		if (append_text(&c->user_text, turn.data) < 0)
-			goto nomem;
 	}
+	if (read_record_turns(c, messages) < 0)
+		goto nomem;
 	ann_buf_release(&turn);
-	return rc;
+	return 0;
+
 nomem:
 	ann_buf_release(&turn);
 	mock_error_set(err, MOCK_E_INTERNAL, "out of memory reading the messages");

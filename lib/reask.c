@@ -23,6 +23,11 @@ struct flight {
 	cJSON *history;    /* one entry per answer */
 	char *last_errors; /* JSON text of the last answer's validation errors */
 	struct ann_buf last; /* the record as it last came in, for a child that dies */
+	enum ann_reask_rank last_rank;
+	struct ann_buf best; /* the record with the best answer, unless that is last */
+	enum ann_reask_rank best_rank;
+	int best_round;    /* history round of the best answer; 0: no answer yet */
+	int best_is_last;  /* the best answer is in last, and best is empty */
 	long max_tokens;   /* grown after truncation; 0 keeps the original's */
 	int reasks;
 	long long usage[4];
@@ -37,7 +42,7 @@ static const char *const usage_names[4] = {
 
 /* Members the child's stages own: dropped before a record goes round again. */
 static const char *const stage_members[] = {
-	"output", "output_text", "validation", "error", "stop_reason", "usage",
+	"output", "output_text", "validation", "spans", "error", "stop_reason", "usage",
 	"cost_usd", "latency_ms", "model", "attempts",
 };
 
@@ -98,6 +103,7 @@ flight_free(struct flight *f)
 	free(f->request);
 	free(f->last_errors);
 	ann_buf_release(&f->last);
+	ann_buf_release(&f->best);
 	cJSON_Delete(f->history);
 	free(f);
 }
@@ -180,6 +186,35 @@ add_history(struct flight *f, const struct ann_record *r)
 	return ANN_OK;
 }
 
+/*
+ * Stores r (its text is line) as f's latest state, and as its best answer
+ * when it ranks at least as high as the best so far, so a later answer
+ * wins among equals. Call after add_history. While the latest state is the
+ * best, one copy serves both.
+ */
+static int
+keep_record(struct flight *f, const struct ann_record *r, const char *line, size_t len)
+{
+	enum ann_reask_rank rank = ann_reask_rank(r);
+	struct ann_buf swap;
+
+	if (rank > ANN_REASK_RANK_NONE && rank >= f->best_rank) {
+		f->best_rank = rank;
+		f->best_round = cJSON_GetArraySize(f->history);
+		f->best_is_last = 1;
+		ann_buf_release(&f->best);
+	} else if (f->best_is_last) {
+		/* The previous state held the best answer: keep it aside. */
+		swap = f->best;
+		f->best = f->last;
+		f->last = swap;
+		f->best_is_last = 0;
+	}
+	f->last_rank = rank;
+	ann_buf_reset(&f->last);
+	return ann_buf_add(&f->last, line, len);
+}
+
 /* Returns 1 when r is written out as a failure: invalid, or with an error. */
 static int
 is_failing(const struct ann_record *r)
@@ -226,9 +261,10 @@ edit_number(struct loop *l, const char *name, double v)
 }
 
 /*
- * Writes the final state r of flight f (slot i) with its original request,
- * summed usage and cost, and attempts; an error_text, when given, replaces
- * the record's error. Frees the flight.
+ * Writes flight f (slot i), whose latest state is r, with the best answer
+ * any round gave, its original request, summed usage and cost, and
+ * attempts. An error_text, when given, replaces the record's error.
+ * Frees the flight.
  */
 static int
 finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop stop,
@@ -236,15 +272,29 @@ finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop
 {
 	struct flight *f = l->table[i];
 	cJSON *attempts = cJSON_CreateObject();
+	struct ann_record kept;
 	char *text = NULL;
 	int failing;
 	int rc = ANN_ERR_NOMEM;
 
+	ann_record_init(&kept);
 	ann_record_edit_reset(&l->edit);
 	if (attempts == NULL)
 		goto out;
+	if (f->best_round > 0 && !f->best_is_last) {
+		/* An earlier round answered better than the last one did. */
+		rc = ann_record_parse(&kept, f->best.data, f->best.len, 0, l->e);
+		if (rc)
+			goto out;
+		ann_log(ANN_LOG_INFO, "record %s: keeping the answer of round %d, better than "
+		    "the last round's", f->id, f->best_round);
+		r = &kept;
+		rc = ANN_ERR_NOMEM;
+	}
 	cJSON_AddNumberToObject(attempts, "rounds", f->reasks);
 	cJSON_AddStringToObject(attempts, "stopped", ann_reask_stop_name(stop));
+	if (f->best_round > 0)
+		cJSON_AddNumberToObject(attempts, "answer_round", f->best_round);
 	cJSON_AddItemReferenceToObject(attempts, "history", f->history);
 	text = cJSON_PrintUnformatted(attempts);
 	if (text == NULL)
@@ -290,6 +340,7 @@ out:
 		ann_error_set(l->e, rc, "out of memory finishing record %s", f->id);
 	free(text);
 	cJSON_Delete(attempts);
+	ann_record_release(&kept);
 	flight_free(f);
 	table_remove(l, i);
 	return rc;
@@ -400,7 +451,8 @@ advance(struct loop *l, size_t i, const struct ann_record *r)
 	char *errors;
 
 	if (need == ANN_REASK_NONE)
-		return finish(l, i, r, is_failing(r) ? ANN_REASK_STOP_FINAL : ANN_REASK_STOP_VALID, NULL);
+		return finish(l, i, r, ann_reask_rank(r) == ANN_REASK_RANK_VALID ?
+		    ANN_REASK_STOP_VALID : ANN_REASK_STOP_FINAL, NULL);
 	if (f->reasks >= l->o->max_rounds)
 		return finish(l, i, r, ANN_REASK_STOP_ROUNDS, NULL);
 	if (!budget_left(l))
@@ -467,15 +519,12 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory at line %zu", line_no);
 	}
 	ann_buf_init(&f->last, 0);
-	if (ann_buf_add(&f->last, line, len)) {
-		flight_free(f);
-		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory at line %zu", line_no);
-	}
+	ann_buf_init(&f->best, 0);
 	l->table[i] = f;
 	l->in_flight++;
 	l->stats->sent++;
 	add_usage(f, &l->rec);
-	if (add_history(f, &l->rec))
+	if (add_history(f, &l->rec) || keep_record(f, &l->rec, line, len))
 		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory at line %zu", line_no);
 	return advance(l, i, &l->rec);
 }
@@ -515,10 +564,7 @@ take_answer(struct loop *l, const char *line, size_t len, size_t line_no)
 			l->stats->cost_added += cost->valuedouble;
 		cJSON_Delete(cost);
 	}
-	if (add_history(l->table[i], &l->rec))
-		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory");
-	ann_buf_reset(&l->table[i]->last);
-	if (ann_buf_add(&l->table[i]->last, line, len))
+	if (add_history(l->table[i], &l->rec) || keep_record(l->table[i], &l->rec, line, len))
 		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory");
 	return advance(l, i, &l->rec);
 }

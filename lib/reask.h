@@ -21,6 +21,11 @@
  * Only the original request plus the last answer and its errors are sent,
  * never the whole history, so a third round costs about what the second
  * did. The request written out at the end is the original one.
+ *
+ * However a record stops, it comes out with the best answer any round
+ * gave (ann_reask_rank), the latest one among equals. So a last round
+ * that was cut off, refused or lost with the child never throws away an
+ * earlier answer. attempts.answer_round names the round it came from.
  */
 #ifndef ANN_REASK_H
 #define ANN_REASK_H
@@ -47,6 +52,14 @@ enum ann_reask_stop {
 	ANN_REASK_STOP_REPEATED, /* "repeated_errors" */
 	ANN_REASK_STOP_BUDGET,   /* "budget" */
 	ANN_REASK_STOP_CHILD,    /* "child_failed" */
+};
+
+/* How good a round's answer is; a higher rank is better. */
+enum ann_reask_rank {
+	ANN_REASK_RANK_NONE,    /* no validated answer: an error, or not validated */
+	ANN_REASK_RANK_INVALID, /* the answer fails the schema */
+	ANN_REASK_RANK_CHECKS,  /* schema-valid, but grounding or a rule failed */
+	ANN_REASK_RANK_VALID,   /* validation.valid true */
 };
 
 struct ann_reask_opts {
@@ -92,6 +105,13 @@ int ann_reask_run(const struct ann_reask_opts *o, int in_fd, int out_fd,
 
 /* Returns what record r needs (see the file comment). */
 enum ann_reask_need ann_reask_classify(const struct ann_record *r);
+
+/*
+ * Ranks the answer that record r carries, from its "error" and
+ * "validation" members. Grounding and rule errors are told from schema
+ * errors by their keywordLocation (ANN_GROUND_KEYWORD, ANN_RULES_KEYWORD).
+ */
+enum ann_reask_rank ann_reask_rank(const struct ann_record *r);
 
 /*
  * Builds the next request from the original one: for FEEDBACK, appends an

@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "ground.h"
 #include "mustache.h"
+#include "rules.h"
 
 extern const char ann_reask_feedback_en[];
 extern const char ann_reask_feedback_ja[];
@@ -42,6 +44,45 @@ ann_reask_classify(const struct ann_record *r)
 		need = ANN_REASK_FEEDBACK;
 	cJSON_Delete(member);
 	return need;
+}
+
+/* Returns 1 when error, one of validation.errors, comes from grounding or a rule. */
+static int
+is_check_error(const cJSON *error)
+{
+	const cJSON *keyword = cJSON_GetObjectItemCaseSensitive(error, "keywordLocation");
+	const char *k = cJSON_GetStringValue(keyword);
+
+	if (k == NULL)
+		return 0;
+	return strcmp(k, ANN_GROUND_KEYWORD) == 0 ||
+	    strncmp(k, ANN_RULES_KEYWORD, strlen(ANN_RULES_KEYWORD)) == 0;
+}
+
+enum ann_reask_rank
+ann_reask_rank(const struct ann_record *r)
+{
+	enum ann_reask_rank rank = ANN_REASK_RANK_NONE;
+	cJSON *validation;
+	const cJSON *valid, *errors, *error;
+
+	if (ann_record_get(r, "error") != NULL)
+		return ANN_REASK_RANK_NONE;
+	validation = ann_record_parse_member(r, "validation");
+	valid = cJSON_GetObjectItemCaseSensitive(validation, "valid");
+	errors = cJSON_GetObjectItemCaseSensitive(validation, "errors");
+	if (cJSON_IsTrue(valid)) {
+		rank = ANN_REASK_RANK_VALID;
+	} else if (cJSON_IsFalse(valid)) {
+		/* Only grounding and rule errors, at least one: the schema passed. */
+		rank = cJSON_GetArraySize(errors) > 0 ? ANN_REASK_RANK_CHECKS : ANN_REASK_RANK_INVALID;
+		cJSON_ArrayForEach(error, errors) {
+			if (!is_check_error(error))
+				rank = ANN_REASK_RANK_INVALID;
+		}
+	}
+	cJSON_Delete(validation);
+	return rank;
 }
 
 /* Appends {"role": role, "content": [part]} to messages; takes part. */

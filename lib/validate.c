@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "jsonv.h"
 #include "log.h"
 #include "record.h"
+#include "rules.h"
 #include "validate_checks.h"
 
 /* Distinct failure places tracked for the summary; more are not counted,
@@ -29,7 +31,8 @@ struct ann_validate {
 	struct ann_schema_result result;
 	struct ann_validate_checks *checks; /* grounding and rules, or NULL */
 	struct ann_jsonv_doc doc;
-	char *member;               /* top-level member holding the value */
+	char *member;               /* top-level member holding the value; NULL for the record */
+	int whole_record;           /* --field "": validate the record itself */
 	const char *pointer_rest;   /* rest of a JSON Pointer field, or "" */
 	struct place *places;
 	size_t n_places;
@@ -102,8 +105,12 @@ ann_validate_new(struct ann_validate **out, const struct ann_validate_opts *o,
 	ann_buf_init(&v->reason, 0);
 	ann_buf_init(&v->key, 0);
 
-	/* "/output/fields" names member "output", then "/fields" inside it. */
-	if (o->field[0] == '/') {
+	/* "" is the JSON Pointer to the whole record, and "/output/fields" names
+	 * member "output", then "/fields" inside it. */
+	if (o->field[0] == '\0') {
+		v->whole_record = 1;
+		v->pointer_rest = "";
+	} else if (o->field[0] == '/') {
 		struct ann_buf seg = ANN_BUF_INIT;
 		const char *slash = strchr(o->field + 1, '/');
 		size_t len = slash ? (size_t)(slash - o->field - 1) : strlen(o->field + 1);
@@ -195,71 +202,137 @@ follow_pointer(struct ann_validate *v, const struct ann_jsonv *cur, const char *
 	return cur;
 }
 
-/* Counts one record's failures by place: instance location with array
- * indices folded to "*", and the failing keyword. */
+/* Returns the index of the summary place for key, adding it when there is room, or
+ * SIZE_MAX when the table is full or cannot be allocated. */
+static size_t
+find_place(struct ann_validate *v, const char *key)
+{
+	size_t p;
+
+	for (p = 0; p < v->n_places; p++) {
+		if (strncmp(v->places[p].where, key, sizeof v->places[p].where - 1) == 0)
+			return p;
+	}
+	if (v->n_places == MAX_PLACES)
+		return SIZE_MAX;
+	if (v->places == NULL) {
+		v->places = calloc(MAX_PLACES, sizeof *v->places);
+		if (v->places == NULL)
+			return SIZE_MAX;
+	}
+	snprintf(v->places[p].where, sizeof v->places[p].where, "%s", key);
+	v->places[p].records = 0;
+	v->n_places++;
+	return p;
+}
+
+/*
+ * Builds the summary key of one error in v->key: the instance location with
+ * array indices folded to "*", and the failing keyword. A rule's keyword
+ * keeps its "x-ann-rules/" prefix, so a rule id never reads as a schema
+ * keyword.
+ */
 static void
-count_failures(struct ann_validate *v)
+place_key(struct ann_validate *v, const char *loc, const char *keyword_location)
+{
+	struct ann_buf *key = &v->key;
+	const char *kw = strrchr(keyword_location, '/');
+
+	if (strncmp(keyword_location, ANN_RULES_KEYWORD, strlen(ANN_RULES_KEYWORD)) == 0)
+		kw = keyword_location;
+	ann_buf_reset(key);
+	while (*loc) {
+		const char *seg = loc + 1;
+		const char *end = strchr(seg, '/');
+		size_t len = end ? (size_t)(end - seg) : strlen(seg);
+
+		if (len > 0 && strspn(seg, "0123456789") >= len)
+			ann_buf_adds(key, "/*");
+		else {
+			ann_buf_addc(key, '/');
+			ann_buf_add(key, seg, len);
+		}
+		loc = seg + len;
+	}
+	if (key->len == 0)
+		ann_buf_addc(key, '/');
+	ann_buf_addf(key, " (%s)", kw ? kw + 1 : "schema");
+}
+
+/* Counts the place of one error once per record; seen lists the places counted so far. */
+static void
+count_place(struct ann_validate *v, const char *loc, const char *keyword_location,
+    size_t *seen, size_t *n_seen)
+{
+	size_t p, k;
+
+	place_key(v, loc, keyword_location);
+	p = find_place(v, v->key.data);
+	if (p == SIZE_MAX)
+		return;
+	for (k = 0; k < *n_seen; k++) {
+		if (seen[k] == p)
+			return;
+	}
+	seen[(*n_seen)++] = p;
+	v->places[p].records++;
+}
+
+/* Counts one record's failures by place: the schema's errors, then the
+ * grounding and rule findings kept in the record (findings may be NULL). */
+static void
+count_failures(struct ann_validate *v, const struct ann_finding_list *findings)
 {
 	const struct ann_schema_result *r = &v->result;
-	size_t i, k;
-	size_t *seen = NULL;
+	size_t n_findings = findings ? findings->n : 0;
+	size_t *seen;
 	size_t n_seen = 0;
+	size_t i;
 
-	if (r->n_errors == 0)
+	if (r->n_errors + n_findings == 0)
 		return;
-	seen = malloc(r->n_errors * sizeof *seen);
+	seen = malloc((r->n_errors + n_findings) * sizeof *seen);
 	if (seen == NULL)
 		return;
-	for (i = 0; i < r->n_errors; i++) {
-		const char *loc = r->errors[i].instance_location;
-		const char *kw = strrchr(r->errors[i].keyword_location, '/');
-		struct ann_buf *key = &v->key;
-		size_t p;
+	for (i = 0; i < r->n_errors; i++)
+		count_place(v, r->errors[i].instance_location, r->errors[i].keyword_location, seen,
+		    &n_seen);
+	for (i = 0; i < n_findings; i++) {
+		const char *loc, *keyword_location, *message;
 
-		ann_buf_reset(key);
-		while (*loc) {
-			const char *seg = loc + 1;
-			const char *end = strchr(seg, '/');
-			size_t len = end ? (size_t)(end - seg) : strlen(seg);
-
-			if (len > 0 && strspn(seg, "0123456789") >= len)
-				ann_buf_adds(key, "/*");
-			else {
-				ann_buf_addc(key, '/');
-				ann_buf_add(key, seg, len);
-			}
-			loc = seg + len;
-		}
-		if (key->len == 0)
-			ann_buf_addc(key, '/');
-		ann_buf_addf(key, " (%s)", kw ? kw + 1 : "schema");
-
-		for (p = 0; p < v->n_places; p++) {
-			if (strncmp(v->places[p].where, key->data, sizeof v->places[p].where - 1) == 0)
-				break;
-		}
-		if (p == v->n_places) {
-			if (v->n_places == MAX_PLACES)
-				continue;
-			if (v->places == NULL) {
-				v->places = calloc(MAX_PLACES, sizeof *v->places);
-				if (v->places == NULL)
-					break;
-			}
-			snprintf(v->places[p].where, sizeof v->places[p].where, "%s", key->data);
-			v->places[p].records = 0;
-			v->n_places++;
-		}
-		for (k = 0; k < n_seen; k++) {
-			if (seen[k] == p)
-				break;
-		}
-		if (k == n_seen) {
-			seen[n_seen++] = p;
-			v->places[p].records++;
-		}
+		ann_finding_get(findings, i, &loc, &keyword_location, &message);
+		count_place(v, loc, keyword_location, seen, &n_seen);
 	}
 	free(seen);
+}
+
+/* Logs the line, the id and the first error of an invalid record, schema errors first. */
+static void
+log_invalid(struct ann_validate *v, const struct ann_record *rec,
+    const struct ann_finding_list *findings)
+{
+	const char *loc, *keyword_location, *message;
+
+	if (!ann_log_enabled(ANN_LOG_INFO))
+		return;
+	if (v->result.n_errors > 0) {
+		loc = v->result.errors[0].instance_location;
+		message = v->result.errors[0].message;
+	} else if (findings != NULL && findings->n > 0) {
+		ann_finding_get(findings, 0, &loc, &keyword_location, &message);
+	} else {
+		return;
+	}
+	if (!rec->has_id) {
+		ann_log(ANN_LOG_INFO, "line %zu: record is invalid: %s: %s", rec->line_no, loc,
+		    message);
+		return;
+	}
+	/* The id is quoted as JSON so control characters cannot break the log line. */
+	ann_buf_reset(&v->reason);
+	ann_buf_add_json_string(&v->reason, rec->id.data, rec->id.len);
+	ann_log(ANN_LOG_INFO, "line %zu: record %s is invalid: %s: %s", rec->line_no,
+	    v->reason.data, loc, message);
 }
 
 static void
@@ -299,57 +372,105 @@ set_not_validated(struct ann_validate *v, struct ann_record_edit *ed, const char
 
 enum verdict { NOT_VALIDATED, VALID, INVALID };
 
+/* Returns how many grounding and rule errors still fit under --max-errors
+ * after the schema's errors. */
+static size_t
+findings_room(const struct ann_validate *v)
+{
+	if (v->o.max_errors == 0)
+		return SIZE_MAX;
+	if (v->result.n_errors >= v->o.max_errors)
+		return 0;
+	return v->o.max_errors - v->result.n_errors;
+}
+
+/* Sets an "error" of kind invalid on a record without a string id, unless it has an error. */
+static int
+mark_missing_id(struct ann_validate *v, const struct ann_record *rec, struct ann_record_edit *ed,
+    struct ann_error *e)
+{
+	char msg[128];
+	int rc;
+
+	if (ann_record_get(rec, "error") != NULL)
+		return ANN_OK;
+	snprintf(msg, sizeof msg, "line %zu: record has no string \"id\" member", rec->line_no);
+	ann_log(ANN_LOG_WARN, "%s", msg);
+	ann_buf_reset(&v->json);
+	rc = ann_error_json(&v->json, "invalid", msg, 0, rec->line_no);
+	if (rc == ANN_OK)
+		rc = ann_record_edit_set_raw(ed, "error", v->json.data, v->json.len);
+	return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
+}
+
+/*
+ * Finds the value to validate: the whole record, or the value --field
+ * names. *value is NULL when the record cannot be validated, and then
+ * v->reason contains the reason.
+ */
+static int
+find_value(struct ann_validate *v, const struct ann_record *rec, const struct ann_jsonv **value,
+    struct ann_error *e)
+{
+	const struct ann_json_member *m;
+	struct ann_error why = ANN_ERROR_INIT;
+	int rc;
+
+	*value = NULL;
+	ann_buf_reset(&v->reason);
+	if (v->whole_record) {
+		/* The id and an earlier error are part of the record, so they do not stop the check. */
+		rc = ann_jsonv_parse(&v->doc, rec->line, rec->len, value, &why);
+		if (rc == ANN_ERR_NOMEM)
+			return ann_error_set(e, rc, "out of memory");
+		if (rc)
+			ann_buf_addf(&v->reason, "record cannot be read: %s", why.msg);
+		return ANN_OK;
+	}
+	if (!rec->has_id) {
+		ann_buf_adds(&v->reason, "record has no string \"id\" member");
+		return ANN_OK;
+	}
+	if (ann_record_get(rec, "error")) {
+		ann_buf_adds(&v->reason, "record has an \"error\" from an earlier stage");
+		return ANN_OK;
+	}
+	m = ann_record_get(rec, v->member);
+	if (m == NULL) {
+		ann_buf_addf(&v->reason, "record has no \"%s\" member", v->member);
+		return ANN_OK;
+	}
+	rc = ann_jsonv_parse(&v->doc, rec->line + m->value_start, m->value_end - m->value_start,
+	    value, &why);
+	if (rc == ANN_ERR_NOMEM)
+		return ann_error_set(e, rc, "out of memory");
+	if (rc) {
+		*value = NULL;
+		ann_buf_addf(&v->reason, "member \"%s\" cannot be read: %s", v->member, why.msg);
+		return ANN_OK;
+	}
+	*value = follow_pointer(v, *value, v->pointer_rest);
+	if (*value == NULL)
+		ann_buf_addf(&v->reason, "record has no value at %s", v->o.field);
+	return ANN_OK;
+}
+
 /* Validates one parsed record and fills the edit; returns the verdict. */
 static int
 check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_record_edit *ed,
     enum verdict *out, struct ann_error *e)
 {
-	const struct ann_json_member *m;
 	const struct ann_jsonv *value;
-	struct ann_error why = ANN_ERROR_INIT;
+	const struct ann_finding_list *findings = NULL;
 	int rc, valid;
 
 	*out = NOT_VALIDATED;
-	if (!rec->has_id) {
-		char msg[128];
-
-		if (ann_record_get(rec, "error") == NULL) {
-			snprintf(msg, sizeof msg, "line %zu: record has no string \"id\" member",
-			    rec->line_no);
-			ann_log(ANN_LOG_WARN, "%s", msg);
-			ann_buf_reset(&v->json);
-			rc = ann_error_json(&v->json, "invalid", msg, 0, rec->line_no);
-			if (rc == ANN_OK)
-				rc = ann_record_edit_set_raw(ed, "error", v->json.data, v->json.len);
-			if (rc)
-				return ann_error_set(e, rc, "out of memory");
-		}
-		rc = set_not_validated(v, ed, "record has no string \"id\" member");
-		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
-	}
-	if (ann_record_get(rec, "error")) {
-		rc = set_not_validated(v, ed, "record has an \"error\" from an earlier stage");
-		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
-	}
-	m = ann_record_get(rec, v->member);
-	if (m == NULL) {
-		ann_buf_reset(&v->reason);
-		ann_buf_addf(&v->reason, "record has no \"%s\" member", v->member);
-		rc = set_not_validated(v, ed, v->reason.data);
-		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
-	}
-	rc = ann_jsonv_parse(&v->doc, rec->line + m->value_start, m->value_end - m->value_start,
-	    &value, &why);
-	if (rc == ANN_ERR_NOMEM)
-		return ann_error_set(e, rc, "out of memory");
-	if (rc == ANN_OK)
-		value = follow_pointer(v, value, v->pointer_rest);
-	if (rc || value == NULL) {
-		ann_buf_reset(&v->reason);
-		if (rc)
-			ann_buf_addf(&v->reason, "member \"%s\" cannot be read: %s", v->member, why.msg);
-		else
-			ann_buf_addf(&v->reason, "record has no value at %s", v->o.field);
+	if (!rec->has_id && (rc = mark_missing_id(v, rec, ed, e)) != ANN_OK)
+		return rc;
+	rc = find_value(v, rec, &value, e);
+	if (rc)
+		return rc;
+	if (value == NULL) {
 		rc = set_not_validated(v, ed, v->reason.data);
 		return rc ? ann_error_set(e, rc, "out of memory") : ANN_OK;
 	}
@@ -363,9 +484,11 @@ check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_re
 		return ann_error_set(e, rc, "out of memory");
 	valid = v->result.valid;
 	if (v->checks) {
-		rc = ann_validate_checks_run(v->checks, rec, value, &v->json, &valid, e);
+		rc = ann_validate_checks_run(v->checks, rec, value, findings_room(v), &v->json,
+		    &valid, e);
 		if (rc)
 			return rc;
+		findings = ann_validate_checks_findings(v->checks);
 	}
 	rc = ann_record_edit_set_raw(ed, "validation", v->json.data, v->json.len);
 	if (rc)
@@ -373,17 +496,9 @@ check_record(struct ann_validate *v, const struct ann_record *rec, struct ann_re
 	if (v->checks && (rc = ann_validate_checks_write(v->checks, ed, e)) != ANN_OK)
 		return rc;
 	*out = valid ? VALID : INVALID;
-	if (!v->result.valid) {
-		count_failures(v);
-		if (v->result.n_errors > 0 && ann_log_enabled(ANN_LOG_INFO)) {
-			/* The id is quoted as JSON so control characters cannot
-			 * break the log line. */
-			ann_buf_reset(&v->reason);
-			ann_buf_add_json_string(&v->reason, rec->id.data, rec->id.len);
-			ann_log(ANN_LOG_INFO, "line %zu: record %s is invalid: %s: %s", rec->line_no,
-			    v->reason.data, v->result.errors[0].instance_location,
-			    v->result.errors[0].message);
-		}
+	if (!valid) {
+		count_failures(v, findings);
+		log_invalid(v, rec, findings);
 	}
 	return ANN_OK;
 }

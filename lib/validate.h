@@ -14,7 +14,8 @@
  * record, no string id, an "error" from an earlier stage, or no value at
  * the field) gets {"valid":null,"errors":[],"reason":"..."} and is never
  * dropped: the routing options only ever drop or divert records that were
- * validated.
+ * validated. When the field is "", the record itself is validated, its id
+ * and any "error" member included.
  */
 #ifndef ANN_VALIDATE_H
 #define ANN_VALIDATE_H
@@ -36,7 +37,8 @@ enum ann_validate_route {
 
 struct ann_validate_opts {
 	const char *schema_path;
-	const char *field;         /* member name, or a JSON Pointer starting with '/' */
+	const char *field;         /* member name, a JSON Pointer starting with '/', or ""
+	                              (the JSON Pointer to the whole record) */
 	enum ann_schema_draft draft;
 	int assert_formats;
 	struct ann_schema_map maps[ANN_VALIDATE_MAX_MAPS];

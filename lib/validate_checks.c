@@ -172,7 +172,8 @@ run_ground(struct ann_validate_checks *c, const struct ann_record *rec,
 
 int
 ann_validate_checks_run(struct ann_validate_checks *c, const struct ann_record *rec,
-    const struct ann_jsonv *value, struct ann_buf *validation, int *valid, struct ann_error *e)
+    const struct ann_jsonv *value, size_t max_findings, struct ann_buf *validation, int *valid,
+    struct ann_error *e)
 {
 	int rc = ANN_OK;
 
@@ -187,9 +188,16 @@ ann_validate_checks_run(struct ann_validate_checks *c, const struct ann_record *
 	if (c->findings.n == 0)
 		return ANN_OK;
 	*valid = 0;
+	ann_finding_list_truncate(&c->findings, max_findings);
 	rc = ann_finding_merge(&c->findings, validation);
 	return rc ? ann_error_set(e, rc, "cannot add grounding and rule errors to the validation") :
 	    ANN_OK;
+}
+
+const struct ann_finding_list *
+ann_validate_checks_findings(const struct ann_validate_checks *c)
+{
+	return &c->findings;
 }
 
 int

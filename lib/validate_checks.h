@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "finding.h"
 #include "jsonv.h"
 #include "record.h"
 #include "validate.h"
@@ -25,11 +26,18 @@ void ann_validate_checks_free(struct ann_validate_checks *c);
 
 /*
  * Checks value, the answer taken from rec. validation holds the schema's
- * verdict as JSON; the findings are merged into it and *valid becomes 0
- * when there is one.
+ * verdict as JSON. *valid becomes 0 when there is a finding. The first
+ * max_findings findings are merged into validation and the rest are
+ * dropped, which is how --max-errors is applied. Pass max_findings 0 only
+ * when validation already has an error, because a verdict with no
+ * findings merged is left as it was.
  */
 int ann_validate_checks_run(struct ann_validate_checks *c, const struct ann_record *rec,
-    const struct ann_jsonv *value, struct ann_buf *validation, int *valid, struct ann_error *e);
+    const struct ann_jsonv *value, size_t max_findings, struct ann_buf *validation, int *valid,
+    struct ann_error *e);
+
+/* Returns the findings merged by the last ann_validate_checks_run. */
+const struct ann_finding_list *ann_validate_checks_findings(const struct ann_validate_checks *c);
 
 /* Sets the "spans" member of the last record checked, when grounding ran. */
 int ann_validate_checks_write(struct ann_validate_checks *c, struct ann_record_edit *ed,

@@ -637,6 +637,21 @@ except ValueError:
 	[ "$(json 'd["valid"]' <unfixed.json)" = 0 ]
 }
 
+@test "--reask-marker recognises custom feedback" {
+	body='{"messages":[{"role":"user","content":[{"text":"請求書 合計 12,000円"}]},{"role":"assistant","content":[{"text":"{}"}]},{"role":"user","content":[{"text":"FIX THESE: total is missing"}]}],"requestMetadata":{"ann_record_id":"r1"}}'
+	start_mock --no-auth --seed 4 --fix-rate 1
+	post "$MODEL_PATH/converse" "$body"
+	[ "$(cat status)" = 200 ]
+	[ "$(curl -sS "$MOCK_URL/_mock/stats" | json 'd["reasks"]')" = 0 ]
+	stop_mock
+	start_mock --no-auth --seed 4 --fix-rate 1 --reask-marker 'FIX THESE:'
+	post "$MODEL_PATH/converse" "$body"
+	[ "$(cat status)" = 200 ]
+	[ "$(curl -sS "$MOCK_URL/_mock/stats" | json 'd["reasks"]')" = 1 ]
+	run -2 ann-mock --reask-marker ''
+	[[ "$output" == *"invalid --reask-marker: the text is empty"* ]]
+}
+
 # ---- quotas ----
 
 @test "rpm quota throttles past the bucket" {

@@ -94,3 +94,36 @@ assert abs(observed - mean) <= 4.5 * sd, "observed %d, expected %.1f +- %.1f" % 
 	assert_binomial "$(count_valid final.jsonl false)" "$invalid0" "$p"
 	[ "$(grep -c '"stopped":"max_rounds"' final.jsonl)" -le 1 ]
 }
+
+# Prints $1, a Python expression over the mock's counters d.
+mock_stat() {
+	curl -s --max-time 5 "$url/_mock/stats" | python3 -c "import json,sys; d = json.load(sys.stdin); print($1)"
+}
+
+@test "few-shot first calls are not re-asks" {
+	printf '%s\n' '{"input":{"id":"ex1","text":"請求書 0 株式会社見本 合計 500 円"},"output":{"total":500,"vendor":"株式会社見本","date":"2024-01-01"}}' >examples.jsonl
+	start_mock --mistakes missing_field=1 --fix-rate 1
+	invoke="ann-invoke -q -m anthropic.claude-3-haiku-20240307-v1:0 -j 8"
+	for mode in tool structured; do
+		# Ten documents for each mode, so every record id is sent once.
+		if [ "$mode" = tool ]; then first=1; else first=11; fi
+		sed -n "$first,$((first + 9))p" docs.jsonl |
+		    ann-prompt -s schema.json -e examples.jsonl --answer "$mode" >"fewshot-$mode.jsonl"
+		# The examples are turns before the record's own: a user turn, then the answer.
+		[ "$(python3 -c 'import json,sys; print([m["role"] for m in json.loads(open(sys.argv[1]).readline())["request"]["messages"]])' "fewshot-$mode.jsonl")" = "['user', 'assistant', 'user']" ]
+	done
+	cat fewshot-tool.jsonl fewshot-structured.jsonl | $invoke >answers.jsonl
+
+	# Every first call got the mistake: none was taken for a re-ask and fixed.
+	[ "$(mock_stat 'd["reasks"]')" -eq 0 ]
+	[ "$(mock_stat 'd["mistakes"]["missing_field"]')" -eq 20 ]
+	ann-validate -s schema.json answers.jsonl >validated.jsonl 2>/dev/null || true
+	[ "$(count_valid validated.jsonl false)" -eq 20 ]
+
+	# The re-asks that follow are recognised as such, examples and all.
+	ann-retry -q -n 1 -- sh -c "$invoke | ann-validate -s schema.json -u 2>/dev/null" \
+	    <validated.jsonl >final.jsonl
+	[ "$(mock_stat 'd["reasks"]')" -eq 20 ]
+	[ "$(mock_stat 'd["reasks_fixed"]')" -eq 20 ]
+	[ "$(count_valid final.jsonl true)" -eq 20 ]
+}

@@ -41,6 +41,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	[ "$(member out.jsonl r1 validation.valid)" = true ]
 	[ "$(member out.jsonl r1 attempts.rounds)" = 1 ]
 	[ "$(member out.jsonl r1 attempts.stopped)" = '"valid"' ]
+	[ "$(member out.jsonl r1 attempts.answer_round)" = 2 ]
 	[ "$(member out.jsonl r1 attempts.history.0.errors.0.instanceLocation)" = '"/total"' ]
 	[ "$(member out.jsonl r1 attempts.history.1.round)" = 2 ]
 	[ "$(member out.jsonl r1 usage.input_tokens)" = 200 ]
@@ -100,6 +101,91 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	[ "$(member out.jsonl t2 output.max_tokens)" = 3000 ]
 	[ "$(member out.jsonl t2 attempts.rounds)" = 2 ]
 	[ "$(member out.jsonl t2 attempts.history.1.error.kind)" = '"truncated"' ]
+}
+
+# The input record of scripted tests: round 1 is the invalid answer {"total":"¥12,000"}.
+scripted() {
+	invalid r1 "{\"script\":$1}"
+}
+
+# Checks that r1 in out.jsonl carries round $1's answer, as input or from call $2.
+assert_kept_round() {
+	[ "$(member out.jsonl r1 attempts.answer_round)" = "$1" ]
+	if [ "$2" = input ]; then
+		[ "$(member out.jsonl r1 output)" = '{"total": "¥12,000"}' ]
+		[[ "$(member out.jsonl r1 validation.errors.0.error)" == *'got string'* ]]
+	else
+		[ "$(member out.jsonl r1 output.calls)" = "$2" ]
+		[[ "$(member out.jsonl r1 validation.errors.0.error)" == *"(call $2)"* ]]
+	fi
+	[ "$(member out.jsonl r1 validation.valid)" = false ]
+	[ "$(member out.jsonl r1 output_text)" = null ]
+}
+
+@test "truncated last round keeps the earlier answer" {
+	scripted '["invalid","truncated"]' >in.jsonl
+	run -1 ann-retry -q -n 2 -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	assert_kept_round 2 1
+	[ "$(member out.jsonl r1 error)" = null ]
+	[ "$(member out.jsonl r1 stop_reason)" = null ]
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"max_rounds"' ]
+	[ "$(member out.jsonl r1 attempts.history.2.error.kind)" = '"truncated"' ]
+	[ "$(member out.jsonl r1 usage.input_tokens)" = 300 ]
+}
+
+@test "schema-valid answer outranks a later invalid one" {
+	invalid r1 '{"script":["invalid","truncated"]}' |
+	    sed 's|/properties/total/type|/x-ann-rules/sum|' >in.jsonl
+	run -1 ann-retry -q -n 2 -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	assert_kept_round 1 input
+	[ "$(member out.jsonl r1 validation.errors.0.keywordLocation)" = '"/x-ann-rules/sum"' ]
+}
+
+@test "answer without JSON keeps the earlier answer" {
+	scripted '["no_json"]' >in.jsonl
+	run -1 ann-retry -q -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	assert_kept_round 1 input
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"final"' ]
+	[ "$(member out.jsonl r1 attempts.history.1.output)" = null ]
+}
+
+@test "refusal keeps the earlier answer" {
+	scripted '["invalid","refused"]' >in.jsonl
+	run -1 ann-retry -q -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	assert_kept_round 2 1
+	[ "$(member out.jsonl r1 error)" = null ]
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"final"' ]
+	[ "$(member out.jsonl r1 attempts.history.2.error.kind)" = '"refused"' ]
+}
+
+@test "budget stop keeps the earlier answer" {
+	scripted '["truncated"]' >in.jsonl
+	run -1 ann-retry -q --max-calls 1 -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	assert_kept_round 1 input
+	[ "$(member out.jsonl r1 error)" = null ]
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"budget"' ]
+}
+
+@test "child crash keeps the best answer" {
+	scripted '["invalid","truncated","crash"]' >in.jsonl
+	run -3 --separate-stderr ann-retry -q -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	assert_kept_round 2 1
+	[ "$(member out.jsonl r1 error.kind)" = '"child"' ]
+	[ "$(member out.jsonl r1 attempts.stopped)" = '"child_failed"' ]
+}
+
+@test "idle timeout keeps the best answer" {
+	scripted '["truncated","silent"]' >in.jsonl
+	run -3 --separate-stderr timeout 60 ann-retry -q --idle-timeout 1 -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	assert_kept_round 1 input
+	[[ "$(member out.jsonl r1 error.message)" == *"killed by signal 9"* ]]
 }
 
 @test "non-retryable errors and refusals pass through" {

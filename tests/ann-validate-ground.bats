@@ -135,6 +135,63 @@ setup() {
 	EOF2
 }
 
+# A rules file whose one rule fails unless total is subtotal plus tax.
+write_total_rule() {
+	cat >rules.json <<-'EOF2'
+	{"rules": [
+	  {"id": "total", "description": "subtotal plus tax is the total",
+	   "assert": {"eq": ["/total", {"add": ["/subtotal", "/tax"]}]}}
+	]}
+	EOF2
+}
+
+# Prints the keywordLocation of each error of a record line, one a line.
+keywords() {
+	python3 -c '
+import json, sys
+for e in json.loads(sys.argv[1])["validation"]["errors"]:
+    print(e["keywordLocation"])
+' "$1"
+}
+
+@test "--max-errors caps grounding and rule errors" {
+	write_total_rule
+	printf '%s\n' '{"id":"g","text":"SHOP","output":{"company":"A","total":"1","note":"B"}}' \
+	    '{"id":"s","text":"SHOP","output":{"company":5,"total":"1","subtotal":1,"tax":1}}' >in.jsonl
+	run -1 --separate-stderr ann-validate -s receipt.schema.json --ground /text -R rules.json \
+	    -m 2 <in.jsonl
+	[ "$(keywords "${lines[0]}" | wc -l)" -eq 2 ]
+	[ "$(keywords "${lines[0]}" | sort -u)" = /x-ann-ground ]
+	[[ "${lines[0]}" == *'"valid":false'* ]]
+	# The schema's errors come first and the checks fill the rest.
+	[ "$(keywords "${lines[1]}" | tr '\n' ' ')" = '/properties/company/type /x-ann-ground ' ]
+	run -1 --separate-stderr ann-validate -s receipt.schema.json --ground /text -R rules.json \
+	    -m 1 <in.jsonl
+	[ "$(keywords "${lines[1]}")" = /properties/company/type ]
+	[ "$(keywords "${lines[0]}")" = /x-ann-ground ]
+	run -1 --separate-stderr ann-validate -s receipt.schema.json --ground /text -R rules.json \
+	    <in.jsonl
+	[ "$(keywords "${lines[1]}" | wc -l)" -eq 6 ]
+}
+
+@test "summary counts grounding and rule errors" {
+	write_total_rule
+	printf '%s\n' '{"id":"a","text":"SHOP 1","output":{"total":"2"}}' \
+	    '{"id":"b","text":"SHOP 1","output":{"total":"3"}}' \
+	    '{"id":"c","text":"1 2 3","output":{"subtotal":1,"tax":2,"total":"3"}}' \
+	    '{"id":"d","text":"1 2 3","output":{"subtotal":1,"tax":1,"total":"3"}}' >in.jsonl
+	run -1 --separate-stderr ann-validate -s receipt.schema.json --ground /text -R rules.json <in.jsonl
+	[[ "$stderr" == *"4 records: 1 valid, 3 invalid, 0 not validated"* ]]
+	[[ "$stderr" == *"       2  /total (x-ann-ground)"* ]]
+	[[ "$stderr" == *"       1  /total (x-ann-rules/total)"* ]]
+}
+
+@test "verbose names a grounding error" {
+	printf '%s\n' '{"id":"r2","text":"TOTAL RM 80.90","output":{"total":"80.95"}}' >in.jsonl
+	run -1 --separate-stderr ann-validate -v -s receipt.schema.json --ground /text <in.jsonl
+	[[ "$stderr" == *'line 1: record "r2" is invalid: /total: value "80.95" is not in the source text'* ]]
+}
+
 @test "bad options and rules files are usage errors" {
 	printf '%s\n' '{"id":"x","output":{}}' >in.jsonl
 	run -2 --separate-stderr ann-validate -s receipt.schema.json --ground text <in.jsonl

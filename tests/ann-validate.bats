@@ -78,6 +78,32 @@ setup() {
 	grep -q '"valid":true' out.jsonl
 }
 
+@test "empty field validates the whole record" {
+	schema="$ANN_TOP/schemas/record.schema.json"
+	printf '%s\n' '{"id":"a","output":{"total":1},"validation":{"valid":true,"errors":[]}}' \
+	    '{"id":17,"output":{}}' \
+	    '{"id":"c","validation":{"valid":"yes","errors":[]}}' \
+	    '{"id":"d","error":{"kind":"throttled","message":"rate exceeded"}}' >in.jsonl
+	run -1 --separate-stderr ann-validate -v --field '' -s "$schema" <in.jsonl
+	[ "${#lines[@]}" -eq 4 ]
+	[[ "${lines[0]}" == '{"id":"a","output":{"total":1},"validation":{"valid":true,"errors":[]}}' ]]
+	[[ "${lines[1]}" == *'"error":{"kind":"invalid","message":"line 2: record has no string \"id\" member"'* ]]
+	[[ "${lines[1]}" == *'"validation":{"valid":false,"errors":[{"instanceLocation":"/id","keywordLocation":"/properties/id/type"'* ]]
+	[[ "${lines[2]}" == '{"id":"c","validation":{"valid":false,"errors":[{"instanceLocation":"/validation/valid"'* ]]
+	# An error from an earlier stage is part of the record, so it is checked too.
+	[[ "${lines[3]}" == *'"validation":{"valid":true,"errors":[]}}' ]]
+	[[ "$stderr" == *'line 2: record is invalid: /id: must be a string, got number 17'* ]]
+	[[ "$stderr" == *'line 3: record "c" is invalid: /validation/valid: '*'got string "yes"'* ]]
+	[[ "$stderr" == *"4 records: 2 valid, 2 invalid, 0 not validated"* ]]
+}
+
+@test "slash field names the member with an empty name" {
+	printf '%s\n' '{"id":"a","":{"total":1}}' '{"id":"b","output":{"total":1}}' >in.jsonl
+	run -1 --separate-stderr ann-validate -s amount.schema.json -f / <in.jsonl
+	[[ "${lines[0]}" == *'"validation":{"valid":true,"errors":[]}}' ]]
+	[[ "${lines[1]}" == *'"valid":null,"errors":[],"reason":"record has no \"\" member"'* ]]
+}
+
 @test "rejects file takes invalid records, stdout keeps the rest" {
 	printf '%s\n' '{"id":"a","output":{"total":1}}' '{"id":"b","output":{"total":"1"}}' \
 	    '{"id":"c","text":"x"}' >in.jsonl

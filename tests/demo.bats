@@ -28,3 +28,26 @@ assert sum(stats["mistakes"].values()) > 0, stats
 	run curl -s --max-time 2 "$url/_mock/stats"
 	[ "$status" -ne 0 ]
 }
+
+@test "demo records validate against the record schema" {
+	sh "$ANN_TOP/share/examples/demo.sh" out >/dev/null 2>&1
+	schema="$ANN_TOP/schemas/record.schema.json"
+	for f in requests answers validated final dataset; do
+		[ -s "out/$f.jsonl" ]
+		run -0 --separate-stderr ann-validate -f '' -s "$schema" --invalid-only "out/$f.jsonl"
+		[ -z "$output" ]
+		[[ "$stderr" == *" 0 invalid, 0 not validated"* ]]
+	done
+	# The same check catches a record broken on purpose, naming line and value.
+	python3 -c '
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+rec = json.loads(lines[1]); rec["id"] = 17; lines[1] = json.dumps(rec, ensure_ascii=False)
+rec = json.loads(lines[2]); rec["validation"]["valid"] = "yes"; lines[2] = json.dumps(rec, ensure_ascii=False)
+print("\n".join(lines))
+' out/dataset.jsonl >broken.jsonl
+	run -1 --separate-stderr ann-validate -v -f '' -s "$schema" --invalid-only broken.jsonl
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == *'line 2: record is invalid: /id: must be a string, got number 17'* ]]
+	[[ "$stderr" == *'line 3: record "'*'" is invalid: /validation/valid: '*'got string "yes"'* ]]
+}

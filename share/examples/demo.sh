@@ -31,21 +31,27 @@ export AWS_SECRET_ACCESS_KEY=ann-demo-secret-not-a-real-key
 export AWS_REGION=ap-northeast-1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
+# A URL file left by an earlier run must not be read before the new server
+# writes its own, and the URL is read once: an empty endpoint variable would
+# send ann-invoke to the real Bedrock endpoint.
+rm -f "$out/mock.url"
 ann-mock --port 0 --answers "$examples/labels.jsonl" --seed 7 --latency 150 \
     --mistakes 0.25 --fix-rate 0.9 --faults throttle=0.03,unavailable=0.01 \
     --stats "$out/mock-stats.json" >"$out/mock.url" 2>"$out/mock.log" &
 mock=$!
 trap 'kill "$mock" 2>/dev/null; wait "$mock" 2>/dev/null || true' EXIT INT TERM
 i=0
-until grep -q '^http://' "$out/mock.url" 2>/dev/null; do
+url=
+until printf '%s\n' "$url" | grep -qx 'http://127\.0\.0\.1:[0-9][0-9]*'; do
 	i=$((i + 1))
 	if [ "$i" -gt 100 ] || ! kill -0 "$mock" 2>/dev/null; then
 		echo "demo: ann-mock did not start; see $out/mock.log" >&2
 		exit 3
 	fi
 	sleep 0.1
+	url=$(head -n 1 "$out/mock.url" 2>/dev/null || true)
 done
-export AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$(head -n 1 "$out/mock.url")"
+export AWS_ENDPOINT_URL_BEDROCK_RUNTIME="$url"
 echo "demo: local Bedrock look-alike at $AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
 
 invoke="ann-invoke -m $model -j 8"

@@ -60,6 +60,8 @@ export AWS_EC2_METADATA_DISABLED=true
 # A closed loopback port until the mock prints the port it listens on.
 export AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:9
 
+# Never read a URL file left by an earlier run (see share/examples/demo.sh).
+rm -f "$out/mock.url"
 ann-mock --host 127.0.0.1 --port 0 --answers "$out/labels.jsonl" --seed "$seed" \
     --latency "${E2E_LATENCY:-2}" --mistakes "$mistakes" --fix-rate 0.9 \
     --faults "$faults" --stats "$out/mock-stats.json" \
@@ -67,15 +69,17 @@ ann-mock --host 127.0.0.1 --port 0 --answers "$out/labels.jsonl" --seed "$seed" 
 mock=$!
 trap 'kill "$mock" 2>/dev/null || true' EXIT INT TERM
 i=0
-until grep -q '^http://127\.0\.0\.1:[0-9]*$' "$out/mock.url" 2>/dev/null; do
+url=
+until printf '%s\n' "$url" | grep -qx 'http://127\.0\.0\.1:[0-9][0-9]*'; do
 	i=$((i + 1))
 	if [ "$i" -gt 100 ] || ! kill -0 "$mock" 2>/dev/null; then
 		echo "pipeline: ann-mock did not start; see $out/mock.log" >&2
 		exit 3
 	fi
 	sleep 0.1
+	url=$(head -n 1 "$out/mock.url" 2>/dev/null || true)
 done
-AWS_ENDPOINT_URL_BEDROCK_RUNTIME=$(head -n 1 "$out/mock.url")
+AWS_ENDPOINT_URL_BEDROCK_RUNTIME=$url
 
 invoke="ann-invoke -m $model -j 16 --retry-delay 0.01"
 

@@ -180,12 +180,17 @@ class Client:
         return kind, None, None
 
 
+REASK_FEEDBACK = ("Your previous answer does not match the required JSON Schema. "
+                  "1 problem found:\n- at /total: must be a number\n")
+
+
 def converse_body(schema, record_id, text="請求書 株式会社 山田商事 合計 ¥12,000 2024-05-01",
                   reask=None):
     messages = [{"role": "user", "content": [{"text": text}]}]
     if reask is not None:
+        # The opening of ann-retry's built-in feedback is what marks a re-ask.
         messages += [{"role": "assistant", "content": [{"text": reask}]},
-                     {"role": "user", "content": [{"text": "The answer was invalid: fix it."}]}]
+                     {"role": "user", "content": [{"text": REASK_FEEDBACK}]}]
     body = {"messages": messages, "inferenceConfig": {"maxTokens": 1024},
             "outputConfig": {"textFormat": {"type": "json_schema", "structure": {
                 "jsonSchema": {"schema": json.dumps(schema), "name": "invoice"}}}}}

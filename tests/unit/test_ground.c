@@ -372,6 +372,43 @@ test_derived(void)
 	ann_buf_release(&spans);
 }
 
+/* Truncating a finding list keeps the first findings whole, so merging shows only them. */
+static void
+test_finding_truncate(void)
+{
+	struct ann_finding_list f;
+	struct ann_buf validation = ANN_BUF_INIT;
+	const char *loc, *keyword, *message;
+
+	ann_finding_list_init(&f);
+	CHECK_INT(ANN_OK, ann_finding_add(&f, "/a", "/x-ann-ground", "first %d", 1));
+	CHECK_INT(ANN_OK, ann_finding_add(&f, "/b", "/x-ann-rules/r", "second"));
+	CHECK_INT(ANN_OK, ann_finding_add(&f, "/c", "/x-ann-rules/r", "third"));
+	ann_finding_list_truncate(&f, 5);
+	CHECK_INT(3, f.n);
+	ann_finding_list_truncate(&f, 2);
+	CHECK_INT(2, f.n);
+	ann_finding_get(&f, 1, &loc, &keyword, &message);
+	CHECK_STR("/b", loc);
+	CHECK_STR("/x-ann-rules/r", keyword);
+	CHECK_STR("second", message);
+
+	CHECK_INT(ANN_OK, ann_buf_adds(&validation, "{\"valid\":true,\"errors\":[]}"));
+	CHECK_INT(ANN_OK, ann_finding_merge(&f, &validation));
+	CHECK_STR("{\"valid\":false,\"errors\":["
+	    "{\"instanceLocation\":\"/a\",\"keywordLocation\":\"/x-ann-ground\",\"error\":\"first 1\"},"
+	    "{\"instanceLocation\":\"/b\",\"keywordLocation\":\"/x-ann-rules/r\",\"error\":\"second\"}]}",
+	    validation.data);
+
+	/* A finding added after truncation follows the ones kept. */
+	CHECK_INT(ANN_OK, ann_finding_add(&f, "/d", "/x-ann-ground", "fourth"));
+	ann_finding_get(&f, 2, &loc, &keyword, &message);
+	CHECK_STR("/d", loc);
+	CHECK_STR("fourth", message);
+	ann_finding_list_release(&f);
+	ann_buf_release(&validation);
+}
+
 /* The case of full-width digits split differently by two stages: one normaliser for both. */
 static void
 test_full_width_citation(void)
@@ -434,6 +471,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(test_words_and_boxes),
 	ANN_TEST(test_ungrounded_message),
 	ANN_TEST(test_derived),
+	ANN_TEST(test_finding_truncate),
 	ANN_TEST(test_full_width_citation),
 	ANN_TEST(test_bad_source)
 )

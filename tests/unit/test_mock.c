@@ -153,7 +153,8 @@ wire_parses_converse_tool_and_reask(void)
 		"{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"doc A\"},"
 		"{\"document\":{\"format\":\"txt\",\"name\":\"d\",\"source\":{\"text\":\"doc B\"}}}]},"
 		"{\"role\":\"assistant\",\"content\":[{\"text\":\"{}\"}]},"
-		"{\"role\":\"user\",\"content\":[{\"text\":\"fix it\"}]}],"
+		"{\"role\":\"user\",\"content\":[{\"text\":\"Your previous answer does not match "
+		"the required JSON Schema. 1 problem found\"}]}],"
 		"\"inferenceConfig\":{\"maxTokens\":77},"
 		"\"toolConfig\":{\"tools\":[{\"toolSpec\":{\"name\":\"a\",\"inputSchema\":{\"json\":{\"type\":\"object\"}}}},"
 		"{\"toolSpec\":{\"name\":\"b\",\"inputSchema\":{\"json\":{\"type\":\"object\",\"title\":\"B\"}}}}],"
@@ -171,9 +172,76 @@ wire_parses_converse_tool_and_reask(void)
 	CHECK_INT(1, c.reask);
 	CHECK_STR("r-9", c.record_id.data);
 	CHECK_STR("doc A\ndoc B", c.first_user.data);
-	CHECK_STR("doc A\ndoc B\nfix it", c.user_text.data);
+	/* The feedback is not part of the document. */
+	CHECK_STR("doc A\ndoc B", c.user_text.data);
 	CHECK_STR("m:0", c.model);
 	CHECK(c.input_tokens > 5);
+	mock_call_release(&c);
+}
+
+/* Parses a Converse body with the given messages; returns c.reask, fills c. */
+static int
+parse_messages(struct mock_call *c, const char *messages, const char *marker)
+{
+	struct ann_buf body = ANN_BUF_INIT;
+	struct mock_error err;
+
+	mock_call_init(c, MOCK_API_CONVERSE);
+	c->reask_marker = marker;
+	CHECK_INT(ANN_OK, ann_buf_addf(&body, "{\"messages\":%s}", messages));
+	CHECK_INT(0, mock_wire_parse(c, body.data, body.len, "m", NULL, NULL, &err));
+	ann_buf_release(&body);
+	return c->reask;
+}
+
+static void
+wire_tells_few_shot_from_reask(void)
+{
+	/* A few-shot example, then the record's own turn. */
+	static const char few_shot[] =
+		"[{\"role\":\"user\",\"content\":[{\"text\":\"example doc\"}]},"
+		"{\"role\":\"assistant\",\"content\":[{\"text\":\"{\\\"a\\\":1}\"}]},"
+		"{\"role\":\"user\",\"content\":[{\"text\":\"record doc\"}]}]";
+	/* The same, in tool mode: the example's tool call and its result. */
+	static const char few_shot_tool[] =
+		"[{\"role\":\"user\",\"content\":[{\"text\":\"example doc\"}]},"
+		"{\"role\":\"assistant\",\"content\":[{\"toolUse\":{\"toolUseId\":\"example-1\","
+		"\"name\":\"t\",\"input\":{\"a\":1}}}]},"
+		"{\"role\":\"user\",\"content\":[{\"toolResult\":{\"toolUseId\":\"example-1\","
+		"\"content\":[{\"text\":\"recorded\"}]}},{\"text\":\"record doc\"}]}]";
+	/* A re-ask of the few-shot request, with the Japanese built-in feedback. */
+	static const char reask[] =
+		"[{\"role\":\"user\",\"content\":[{\"text\":\"example doc\"}]},"
+		"{\"role\":\"assistant\",\"content\":[{\"text\":\"{\\\"a\\\":1}\"}]},"
+		"{\"role\":\"user\",\"content\":[{\"text\":\"record doc\"}]},"
+		"{\"role\":\"assistant\",\"content\":[{\"text\":\"{}\"}]},"
+		"{\"role\":\"user\",\"content\":[{\"text\":\"前回の回答は指定された JSON スキーマに"
+		"適合していません。問題が 1 件あります。\"}]}]";
+	/* Feedback from a custom template, marked with --reask-marker. */
+	static const char custom[] =
+		"[{\"role\":\"user\",\"content\":[{\"text\":\"record doc\"}]},"
+		"{\"role\":\"assistant\",\"content\":[{\"text\":\"{}\"}]},"
+		"{\"role\":\"user\",\"content\":[{\"text\":\"FIX: total is missing\"}]}]";
+	struct mock_call c;
+
+	CHECK_INT(0, parse_messages(&c, few_shot, NULL));
+	CHECK_STR("record doc", c.first_user.data);
+	CHECK_STR("record doc", c.user_text.data);
+	mock_call_release(&c);
+
+	CHECK_INT(0, parse_messages(&c, few_shot_tool, NULL));
+	CHECK_STR("recorded\nrecord doc", c.first_user.data);
+	mock_call_release(&c);
+
+	CHECK_INT(1, parse_messages(&c, reask, NULL));
+	CHECK_STR("record doc", c.first_user.data);
+	CHECK_STR("record doc", c.user_text.data);
+	mock_call_release(&c);
+
+	CHECK_INT(0, parse_messages(&c, custom, NULL));
+	mock_call_release(&c);
+	CHECK_INT(1, parse_messages(&c, custom, "FIX:"));
+	CHECK_STR("record doc", c.first_user.data);
 	mock_call_release(&c);
 }
 
@@ -410,6 +478,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(quota_buckets_throttle_when_spent),
 	ANN_TEST(token_estimate_counts_ascii_and_cjk),
 	ANN_TEST(wire_parses_converse_tool_and_reask),
+	ANN_TEST(wire_tells_few_shot_from_reask),
 	ANN_TEST(wire_rejects_invoke_model_key),
 	ANN_TEST(wire_reads_invoke_metadata_header),
 	ANN_TEST(wire_error_shapes_per_api),

@@ -45,6 +45,55 @@ classify_decides_by_validation_and_error_kind(void)
 	}
 }
 
+static enum ann_reask_rank
+rank_line(const char *line)
+{
+	struct ann_record r;
+	enum ann_reask_rank rank;
+
+	ann_record_init(&r);
+	if (ann_record_parse(&r, line, strlen(line), 1, NULL) != ANN_OK)
+		abort();
+	rank = ann_reask_rank(&r);
+	ann_record_release(&r);
+	return rank;
+}
+
+static void
+rank_orders_answers(void)
+{
+	static const struct { const char *line; enum ann_reask_rank rank; } cases[] = {
+		{ "{\"id\":\"a\",\"output\":{},\"validation\":{\"valid\":true,\"errors\":[]}}",
+		    ANN_REASK_RANK_VALID },
+		{ "{\"id\":\"a\",\"output\":{},\"validation\":{\"valid\":false,\"errors\":["
+		    "{\"keywordLocation\":\"/x-ann-ground\"},"
+		    "{\"keywordLocation\":\"/x-ann-rules/sum\"}]}}", ANN_REASK_RANK_CHECKS },
+		{ "{\"id\":\"a\",\"output\":{},\"validation\":{\"valid\":false,\"errors\":["
+		    "{\"keywordLocation\":\"/x-ann-rules/sum\"},"
+		    "{\"keywordLocation\":\"/properties/total/type\"}]}}", ANN_REASK_RANK_INVALID },
+		/* A keyword that only starts like a rule's is a schema keyword. */
+		{ "{\"id\":\"a\",\"output\":{},\"validation\":{\"valid\":false,\"errors\":["
+		    "{\"keywordLocation\":\"/x-ann-rulesx\"}]}}", ANN_REASK_RANK_INVALID },
+		{ "{\"id\":\"a\",\"output\":{},\"validation\":{\"valid\":false,\"errors\":[]}}",
+		    ANN_REASK_RANK_INVALID },
+		{ "{\"id\":\"a\",\"output_text\":\"no json\",\"validation\":{\"valid\":null}}",
+		    ANN_REASK_RANK_NONE },
+		{ "{\"id\":\"a\",\"output_text\":\"{\\\"a\",\"error\":{\"kind\":\"truncated\"},"
+		    "\"validation\":{\"valid\":null}}", ANN_REASK_RANK_NONE },
+		/* A stale verdict does not count once the record has an error. */
+		{ "{\"id\":\"a\",\"validation\":{\"valid\":true},\"error\":{\"kind\":\"refused\"}}",
+		    ANN_REASK_RANK_NONE },
+		{ "{\"id\":\"a\"}", ANN_REASK_RANK_NONE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		if (rank_line(cases[i].line) != cases[i].rank)
+			ann_test_fail(__FILE__, __LINE__, "wrong rank %d for %s", (int)rank_line(cases[i].line),
+			    cases[i].line);
+	}
+}
+
 static void
 next_request_adds_answer_and_feedback(void)
 {
@@ -113,6 +162,7 @@ feedback_lists_each_error(void)
 
 ANN_TEST_MAIN(
 	ANN_TEST(classify_decides_by_validation_and_error_kind),
+	ANN_TEST(rank_orders_answers),
 	ANN_TEST(next_request_adds_answer_and_feedback),
 	ANN_TEST(grow_tokens_doubles_up_to_cap),
 	ANN_TEST(feedback_lists_each_error),

@@ -750,7 +750,7 @@ emit_answer(struct run *r, struct slot *s, const struct ann_provider_result *res
 		cost = ann_price_cost(o->price, res->input_tokens, res->output_tokens,
 		    res->cache_read_tokens, res->cache_write_tokens);
 		ann_buf_reset(v);
-		rc = ann_buf_add_json_number(v, round(cost * 1e9) / 1e9);
+		rc = ann_buf_add_json_number(v, ann_price_round(cost));
 		if (rc == ANN_OK)
 			rc = ann_record_edit_set_raw(&r->edit, "cost_usd", v->data, v->len);
 	} else if (rc == ANN_OK) {

@@ -1,5 +1,6 @@
 #include "pricing.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,4 +186,10 @@ ann_pricing_default_path(const char *explicit_path)
 		return NULL;
 	strcpy(slash, "/share/pricing.json");
 	return readable(exe);
+}
+
+double
+ann_price_round(double usd)
+{
+	return round(usd * 1e9) / 1e9;
 }

@@ -52,4 +52,8 @@ int ann_price_apply_batch(struct ann_price *p);
 double ann_price_cost(const struct ann_price *p, long input, long output, long cache_read,
     long cache_write);
 
+/* Rounds a cost in USD to a billionth of a dollar, the precision records
+ * carry, so that sums of costs print without binary noise. */
+double ann_price_round(double usd);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "jsonl.h"
 #include "log.h"
+#include "pricing.h"
 
 /* A record that is inside the loop: sent to the child and not yet out. */
 struct flight {
@@ -310,7 +311,7 @@ finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop
 			rc = ann_record_edit_set_raw(&l->edit, "usage", l->scratch.data, l->scratch.len);
 	}
 	if (rc == ANN_OK && f->has_cost)
-		rc = edit_number(l, "cost_usd", f->cost);
+		rc = edit_number(l, "cost_usd", ann_price_round(f->cost));
 	if (rc == ANN_OK && error_text != NULL)
 		rc = ann_record_edit_set_raw(&l->edit, "error", error_text, strlen(error_text));
 	if (rc == ANN_OK)

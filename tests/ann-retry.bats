@@ -51,6 +51,14 @@ for line in open(sys.argv[1], encoding="utf-8"):
 	[ "$(member out.jsonl r1 text)" = '"合計 ¥12,000"' ]
 }
 
+@test "summed cost is rounded like ann-invoke's, without binary noise" {
+	# 0.1 + 0.2 is 0.30000000000000004 in binary; a reader wants 0.3.
+	invalid r1 '{"cost":0.2}' | sed 's/"cost_usd":0.25/"cost_usd":0.1/' >in.jsonl
+	ann-retry -q -- python3 "$FIXER" <in.jsonl >out.jsonl
+	[ "$(member out.jsonl r1 attempts.rounds)" = 1 ]
+	grep -q '"cost_usd":0.3[,}]' out.jsonl
+}
+
 @test "re-ask carries the answer and the errors" {
 	invalid r1 >in.jsonl
 	ann-retry -q -- python3 "$FIXER" <in.jsonl >out.jsonl

@@ -211,3 +211,75 @@ ann_jspan_compact(struct ann_buf *out, const char *s, size_t n)
 	}
 	return ANN_OK;
 }
+
+/* Makes number item v a raw item holding s[start..end). */
+static int
+number_as_written(cJSON *v, const char *s, size_t start, size_t end)
+{
+	char *text = cJSON_malloc(end - start + 1);
+
+	if (text == NULL)
+		return ANN_ERR_NOMEM;
+	memcpy(text, s + start, end - start);
+	text[end - start] = '\0';
+	v->valuestring = text;
+	v->type = (v->type & ~0xFF) | cJSON_Raw;
+	return ANN_OK;
+}
+
+/*
+ * Walks item v and its text s[start..end) together. cJSON keeps the
+ * members and elements in the order of the text, repeated names included,
+ * so the i-th child is the i-th value in the text.
+ */
+static int
+keep_numbers_at(cJSON *v, const char *s, size_t start, size_t end)
+{
+	cJSON *child;
+	size_t p;
+	int rc;
+
+	if (cJSON_IsNumber(v))
+		return number_as_written(v, s, start, end);
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return ANN_OK;
+
+	p = start + 1;
+	for (child = v->child; child != NULL; child = child->next) {
+		size_t value_start, value_end;
+
+		p = skip_space(s, end, p);
+		if (cJSON_IsObject(v)) {
+			if (p >= end || s[p] != '"')
+				return ANN_ERR_SYNTAX;
+			p = skip_string(s, end, p);
+			if (p == 0)
+				return ANN_ERR_SYNTAX;
+			p = skip_space(s, end, p);
+			if (p >= end || s[p] != ':')
+				return ANN_ERR_SYNTAX;
+			p++;
+		}
+		value_end = ann_jspan_skip(s, end, p, &value_start);
+		if (value_end == 0)
+			return ANN_ERR_SYNTAX;
+		rc = keep_numbers_at(child, s, value_start, value_end);
+		if (rc)
+			return rc;
+		p = skip_space(s, end, value_end);
+		if (p < end && s[p] == ',')
+			p++;
+	}
+	return ANN_OK;
+}
+
+int
+ann_jspan_keep_numbers(cJSON *v, const char *s, size_t n)
+{
+	size_t start;
+	size_t end = ann_jspan_skip(s, n, 0, &start);
+
+	if (end == 0)
+		return ANN_ERR_SYNTAX;
+	return keep_numbers_at(v, s, start, end);
+}

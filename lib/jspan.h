@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
 #include "err.h"
 
@@ -43,5 +45,18 @@ int ann_jspan_path(const char *s, size_t n, struct ann_jspan root, const char *c
  * tokens, so a value spread over lines fits in one JSONL record; the
  * tokens themselves are copied byte for byte. */
 int ann_jspan_compact(struct ann_buf *out, const char *s, size_t n);
+
+/*
+ * Turns every number item of v, which cJSON parsed from the valid JSON
+ * text s[0..n), into a raw item holding the number as written there, so
+ * printing v gives the original digits. cJSON 1.7.15 prints a double with
+ * 15 significant digits whenever that reads back within an epsilon:
+ * 9007199254740991 becomes 9.00719925474099e+15, and
+ * 1.7976931348623157e308 becomes a number that reads back as infinity.
+ * Code that reads numbers with cJSON_IsNumber no longer sees them, so
+ * call this only on trees that are copied, not read. Returns ANN_OK,
+ * ANN_ERR_NOMEM, or ANN_ERR_SYNTAX when v does not match the text.
+ */
+int ann_jspan_keep_numbers(cJSON *v, const char *s, size_t n);
 
 #endif

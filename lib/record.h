@@ -61,6 +61,13 @@ const char *ann_record_raw(const struct ann_record *r, const char *name, size_t 
 cJSON *ann_record_parse_member(const struct ann_record *r, const char *name);
 
 /*
+ * Parses member name's value for copying elsewhere: its numbers are raw
+ * items that print with the digits as written (ann_jspan_keep_numbers), so
+ * they are not numbers to cJSON_IsNumber. NULL when absent or out of memory.
+ */
+cJSON *ann_record_parse_member_exact(const struct ann_record *r, const char *name);
+
+/*
  * The members a command sets on output. Each is a name and the JSON text of
  * its value; names listed here are dropped from the original record and
  * written after the remaining members, in the order they were set.

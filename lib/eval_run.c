@@ -172,7 +172,8 @@ extract_member(const struct ann_record *rec, const char *spec, cJSON **tree,
 		spec = name.data;
 	}
 	if (rc == ANN_OK && ann_record_get(rec, spec) != NULL) {
-		*tree = ann_record_parse_member(rec, spec);
+		/* Numbers stay as written, so values of more than 15 digits compare exactly. */
+		*tree = ann_record_parse_member_exact(rec, spec);
 		if (*tree == NULL)
 			rc = ANN_ERR_NOMEM;
 		else

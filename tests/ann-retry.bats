@@ -217,3 +217,12 @@ for i in range(1000):
 	grep -qF '"history":[{"round":1,"output":{"v":[9007199254740991,1234567890123460,1.7976931348623157e308,-0,1.0,0.1]}' out.jsonl
 	[ "$(member out.jsonl n attempts.stopped)" = '"valid"' ]
 }
+
+@test "truncated answer is re-asked without JSON feedback" {
+	printf '%s\n' '{"id":"t","request":{"messages":[{"role":"user","content":[{"type":"text","text":"extract"}]}],"max_tokens":1000},"error":{"kind":"truncated","message":"cut off at max_tokens","max_tokens":1000},"test":{"fix_after":0}}' >in.jsonl
+	ann-retry -q -- python3 "$FIXER" <in.jsonl >out.jsonl
+	# The same single user turn with a larger limit: no assistant turn, no feedback text.
+	[ "$(member out.jsonl t output.turns)" = 0 ]
+	[ "$(member out.jsonl t output.feedback)" = '"extract"' ]
+	[ "$(member out.jsonl t output.max_tokens)" = 2000 ]
+}

@@ -140,13 +140,15 @@ ann_norm_value_release(struct ann_norm_value *v)
 	ann_norm_value_init(v);
 }
 
-/* Fills the readings of a JSON string leaf. */
+/*
+ * Fills the readings of a JSON string leaf s[0..n). A cJSON string ends at
+ * its first U+0000, so callers that must compare past one pass items from
+ * ann_jspan_keep_as_written, whose raw literal gives the length.
+ */
 static int
-set_string(struct ann_norm_value *v, const char *s, const struct ann_norm_options *o,
+set_string(struct ann_norm_value *v, const char *s, size_t n, const struct ann_norm_options *o,
     struct ann_error *e)
 {
-	/* NOTE: cJSON strings end at the first U+0000, so text after one is not compared. */
-	size_t n = strlen(s);
 	int rc;
 
 	rc = ann_norm_text(s, n, o->flags, &v->text);
@@ -205,9 +207,23 @@ ann_norm_value_set(struct ann_norm_value *v, const cJSON *item,
 		rc = ann_buf_add_json_number(&v->text, item->valuedouble);
 		break;
 	case cJSON_String:
-		return set_string(v, item->valuestring, o, e);
+		return set_string(v, item->valuestring, strlen(item->valuestring), o, e);
 	case cJSON_Raw:
-		/* A number kept as written (ann_jspan_keep_numbers). */
+		/* A value kept as written (ann_jspan_keep_as_written): a string holding U+0000 ... */
+		if (item->valuestring[0] == '"') {
+			struct ann_buf decoded = ANN_BUF_INIT;
+
+			v->type = cJSON_String;
+			rc = ann_json_string_decode(item->valuestring, strlen(item->valuestring),
+			    &decoded);
+			if (rc == ANN_OK)
+				rc = set_string(v, decoded.data, decoded.len, o, e);
+			else
+				rc = ann_error_set(e, rc, "invalid string %.40s", item->valuestring);
+			ann_buf_release(&decoded);
+			return rc;
+		}
+		/* ... or a number. */
 		v->type = cJSON_Number;
 		v->present = 1;
 		v->has_number = 1;

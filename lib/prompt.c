@@ -374,7 +374,7 @@ load_schema(struct ann_prompt *p, struct ann_error *e)
 	/* The schema is only copied and shown, never read for its numbers, so
 	 * they stay as written (9007199254740993, 0.10) wherever it is printed. */
 	p->schema = cJSON_ParseWithLength(text.data, text.len);
-	if (p->schema != NULL && ann_jspan_keep_numbers(p->schema, text.data, text.len) != ANN_OK) {
+	if (p->schema != NULL && ann_jspan_keep_as_written(p->schema, text.data, text.len) != ANN_OK) {
 		cJSON_Delete(p->schema);
 		p->schema = NULL;
 	}

@@ -334,7 +334,7 @@ send_round(struct loop *l, struct flight *f, const struct ann_record *r, enum an
 	if (need == ANN_REASK_LONGER)
 		f->max_tokens = ann_reask_grow_tokens(original, f->max_tokens, l->o->max_tokens_cap);
 	/* From here the request is only copied, so its schema and examples keep their digits. */
-	rc = ann_jspan_keep_numbers(original, f->request, strlen(f->request));
+	rc = ann_jspan_keep_as_written(original, f->request, strlen(f->request));
 	if (rc == ANN_ERR_SYNTAX)
 		ann_error_set(l->e, rc, "the request of record %s does not match its JSON text", f->id);
 	if (rc)

@@ -90,7 +90,7 @@ ann_record_parse_member_exact(const struct ann_record *r, const char *name)
 	const struct ann_json_member *m = ann_record_get(r, name);
 	cJSON *v = ann_record_parse_member(r, name);
 
-	if (v != NULL && ann_jspan_keep_numbers(v, r->line + m->value_start,
+	if (v != NULL && ann_jspan_keep_as_written(v, r->line + m->value_start,
 	    m->value_end - m->value_start) != ANN_OK) {
 		cJSON_Delete(v);
 		return NULL;

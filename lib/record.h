@@ -61,9 +61,10 @@ const char *ann_record_raw(const struct ann_record *r, const char *name, size_t 
 cJSON *ann_record_parse_member(const struct ann_record *r, const char *name);
 
 /*
- * Parses member name's value for copying elsewhere: its numbers are raw
- * items that print with the digits as written (ann_jspan_keep_numbers), so
- * they are not numbers to cJSON_IsNumber. NULL when absent or out of memory.
+ * Parses member name's value for copying elsewhere: its numbers, and
+ * strings holding U+0000, are raw items that print as written
+ * (ann_jspan_keep_as_written), so cJSON_IsNumber and cJSON_IsString do not
+ * see them. NULL when absent or out of memory.
  */
 cJSON *ann_record_parse_member_exact(const struct ann_record *r, const char *name);
 

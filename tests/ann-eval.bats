@@ -392,3 +392,14 @@ make_edited_copy() {
 	[[ "$output" == *'9007199254740993'* ]]
 	[[ "$output" == *'9007199254740992'* ]]
 }
+
+@test "strings are compared past U+0000" {
+	printf '%s\n' '{"id":"a","output":{"name":"x\u0000A","same":"p\u0000q"}}' >ref.jsonl
+	printf '%s\n' '{"id":"a","output":{"name":"x\u0000B","same":"p\u0000q"}}' >ann.jsonl
+	run --separate-stderr ann-eval --json ref.jsonl ann.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get fields./name.wrong)" -eq 1 ]
+	[ "$(echo "$output" | json_get fields./same.correct)" -eq 1 ]
+	run --separate-stderr ann-eval --diffs ref.jsonl ann.jsonl
+	[[ "$output" == *'"reference":"x\u0000A","annotation":"x\u0000B"'* ]]
+}

@@ -226,3 +226,10 @@ for i in range(1000):
 	[ "$(member out.jsonl t output.feedback)" = '"extract"' ]
 	[ "$(member out.jsonl t output.max_tokens)" = 2000 ]
 }
+
+@test "re-ask and history keep strings holding U+0000" {
+	printf '%s\n' '{"id":"z","request":{"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"max_tokens":100},"output":{"v":"a\u0000b"},"validation":{"valid":false,"errors":[{"instanceLocation":"/v","keywordLocation":"/x","error":"bad"}]}}' >in.jsonl
+	ann-retry -q --idle-timeout 5 -- sh -c 'tee sent.jsonl | jsonl-cat --tag "validation={\"valid\":true}"' <in.jsonl >out.jsonl
+	grep -qF '"json":{"v":"a\u0000b"}' sent.jsonl
+	grep -qF '"history":[{"round":1,"output":{"v":"a\u0000b"}' out.jsonl
+}

@@ -162,7 +162,7 @@ keep_numbers_prints_as_written(void)
 	CHECK(strcmp(compact, text) != 0);
 	cJSON_free(text);
 
-	CHECK_INT(ANN_OK, ann_jspan_keep_numbers(v, s, strlen(s)));
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(v, s, strlen(s)));
 	text = cJSON_PrintUnformatted(v);
 	CHECK_STR(compact, text);
 	cJSON_free(text);
@@ -173,13 +173,33 @@ keep_numbers_prints_as_written(void)
 	cJSON_Delete(v);
 
 	v = cJSON_Parse("[1]");
-	CHECK_INT(ANN_ERR_SYNTAX, ann_jspan_keep_numbers(v, "", 0));
+	CHECK_INT(ANN_ERR_SYNTAX, ann_jspan_keep_as_written(v, "", 0));
+	cJSON_Delete(v);
+}
+
+/* A cJSON string ends at U+0000; the raw item keeps the rest. */
+static void
+keep_as_written_holds_nul_strings(void)
+{
+	const char *s = "[\"a\\u0000b\", \"\\\\u0000\", \"c\\u00001\", {\"k\\u0000\": \"\\u0000\"}]";
+	cJSON *v = cJSON_Parse(s);
+	char *text;
+
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(v, s, strlen(s)));
+	/* An escaped backslash before u0000 is no U+0000, so that string stays a string. */
+	CHECK(cJSON_IsString(cJSON_GetArrayItem(v, 1)));
+	CHECK(cJSON_IsRaw(cJSON_GetArrayItem(v, 0)));
+	/* Member names are not kept: "k\u0000" still prints as "k". */
+	text = cJSON_PrintUnformatted(v);
+	CHECK_STR("[\"a\\u0000b\",\"\\\\u0000\",\"c\\u00001\",{\"k\":\"\\u0000\"}]", text);
+	cJSON_free(text);
 	cJSON_Delete(v);
 }
 
 ANN_TEST_MAIN(
 	ANN_TEST(compact_keeps_tokens),
 	ANN_TEST(keep_numbers_prints_as_written),
+	ANN_TEST(keep_as_written_holds_nul_strings),
 	ANN_TEST(fence_with_backticks_in_string),
 	ANN_TEST(bare_object_without_fence),
 	ANN_TEST(fence_labels),

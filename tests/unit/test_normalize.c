@@ -436,7 +436,7 @@ values_past_double_precision_stay_apart(void)
 	cJSON *items = cJSON_Parse(text);
 	size_t i;
 
-	CHECK_INT(ANN_OK, ann_jspan_keep_numbers(items, text, strlen(text)));
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(items, text, strlen(text)));
 	o.flags |= ANN_NORM_KANJI_MULTIPLIERS;
 	for (i = 0; i < 7; i++) {
 		ann_norm_value_init(&v[i]);
@@ -464,6 +464,33 @@ values_past_double_precision_stay_apart(void)
 	for (i = 0; i < 7; i++)
 		ann_norm_value_release(&v[i]);
 	ann_buf_release(&shown);
+	cJSON_Delete(items);
+}
+
+/* cJSON would cut both at U+0000 and call them equal. */
+static void
+values_compare_past_nul(void)
+{
+	const char *text = "[\"x\\u0000A\", \"x\\u0000B\", \"x\\u0000A\", \"x\"]";
+	struct ann_norm_options o = ANN_NORM_OPTIONS_INIT;
+	struct ann_error e = ANN_ERROR_INIT;
+	struct ann_norm_value a, b;
+	cJSON *items = cJSON_Parse(text);
+
+	ann_norm_value_init(&a);
+	ann_norm_value_init(&b);
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(items, text, strlen(text)));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&a, cJSON_GetArrayItem(items, 0), &o, &e));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 1), &o, &e));
+	CHECK_INT(cJSON_String, a.type);
+	CHECK_INT(3, a.text.len);
+	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 2), &o, &e));
+	CHECK_INT(1, ann_norm_value_equal(&a, &b, &o));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 3), &o, &e));
+	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
+	ann_norm_value_release(&a);
+	ann_norm_value_release(&b);
 	cJSON_Delete(items);
 }
 
@@ -537,6 +564,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(date_era_boundaries),
 	ANN_TEST(value_readings_and_equality),
 	ANN_TEST(values_past_double_precision_stay_apart),
+	ANN_TEST(values_compare_past_nul),
 	ANN_TEST(tolerance_allows_binary_rounding),
 	ANN_TEST(value_json_shows_reading),
 )

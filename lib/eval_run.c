@@ -302,6 +302,7 @@ read_reference(struct ann_eval *ev, const struct ann_eval_input *in, struct id_i
 	int rc;
 
 	ann_jsonl_reader_init(&rd, in->fd, 0);
+	rd.name = in->name;
 	ann_record_init(&rec);
 	while ((rc = next_record(ev, &rd, &rec, in, "reference", &ev->reference, e)) == ANN_OK) {
 		struct ref_entry *en;
@@ -384,6 +385,7 @@ read_annotations(struct ann_eval *ev, const struct ann_eval_input *in, struct id
 	int rc;
 
 	ann_jsonl_reader_init(&rd, in->fd, 0);
+	rd.name = in->name;
 	ann_record_init(&rec);
 	while ((rc = next_record(ev, &rd, &rec, in, "annotations", &ev->annotations, e)) == ANN_OK) {
 		struct ref_entry *ref = index_find(refs, rec.id.data, rec.id.len);

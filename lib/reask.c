@@ -858,6 +858,7 @@ ann_reask_run(const struct ann_reask_opts *o, int in_fd, int out_fd,
 	if (rc)
 		goto out;
 	ann_jsonl_reader_init(&l.from_child, l.child_out, 0);
+	l.from_child.name = "the command's output";
 	if (in_flags >= 0)
 		fcntl(in_fd, F_SETFL, in_flags | O_NONBLOCK);
 

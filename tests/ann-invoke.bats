@@ -542,3 +542,22 @@ EOF
 	[ "$(wc -l <head.jsonl)" -eq 2 ]
 	[ -z "$stderr" ]
 }
+
+@test "-v names the credential source, never a secret" {
+	make_requests 1
+	run --separate-stderr ann-invoke -m m1 -v --dry-run <requests.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"ann-invoke: credentials from environment (AWS_ACCESS_KEY_ID)"* ]]
+	grep -q '^X-Amz-Security-Token: \[redacted\]' <<<"$output"
+	printf '%s\n' "$stderr" >err.txt
+	ann_assert_no_secrets err.txt
+	# A profile's keys never pair with the session token of the environment.
+	printf '[ann]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = %s\n' \
+	    "$ANN_FAKE_SECRET_ACCESS_KEY" >"$HOME/.aws/credentials"
+	run --separate-stderr ann-invoke -m m1 -v --dry-run --profile ann <requests.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"ann-invoke: credentials from profile \"ann\" in $HOME/.aws/credentials"* ]]
+	[[ "$output" != *X-Amz-Security-Token* ]]
+	grep -q 'SignedHeaders=[a-z;-]*' <<<"$output"
+	[[ "$output" != *x-amz-security-token* ]]
+}

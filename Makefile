@@ -25,7 +25,7 @@ LDLIBS  := -lcjson -lcurl -lcrypto -lpcre2-8 -lmicrohttpd -lutf8proc -lpthread -
 # Debian packages the build and the tests need (checked by tests/deps.sh).
 DEB_PACKAGES := build-essential pkg-config libcjson-dev libcurl4-openssl-dev \
                 libssl-dev libpcre2-dev libmicrohttpd-dev bats clang \
-                libclang-rt-14-dev libutf8proc-dev
+                libclang-rt-14-dev libutf8proc-dev strace
 
 # Build output goes to a directory of its own, so the sanitizer build
 # (build-asan/, bin-asan/) never mixes objects with the normal one.

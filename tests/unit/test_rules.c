@@ -331,6 +331,19 @@ test_long_numbers_exact(void)
 	    "\"b\":12345678901234567}", loc, kw, msg, sizeof loc));
 }
 
+/* PCRE2 with Unicode properties, unlike the schema's ECMA-262 pattern (doc/rules.md). */
+static void
+test_matches_unicode_classes(void)
+{
+	const char *rules = "{\"rules\":[{\"id\":\"d\",\"assert\":{\"matches\":[\"/a\",\"^\\\\d+$\"]}},"
+	    "{\"id\":\"ascii\",\"assert\":{\"matches\":[\"/a\",\"^[0-9]+$\"]}}]}";
+	char loc[256], kw[256], msg[512];
+
+	CHECK_INT(1, run(rules, "{\"a\":\"１２３\"}", loc, kw, msg, sizeof loc));
+	CHECK_STR("/x-ann-rules/ascii", kw);
+	CHECK_INT(0, run(rules, "{\"a\":\"123\"}", loc, kw, msg, sizeof loc));
+}
+
 static void
 check_load_error(const char *file, int line, const char *rules, const char *expected)
 {
@@ -406,6 +419,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(test_registration_number),
 	ANN_TEST(test_logic),
 	ANN_TEST(test_long_numbers_exact),
+	ANN_TEST(test_matches_unicode_classes),
 	ANN_TEST(test_load_errors),
 	ANN_TEST(test_shipped_rules)
 )

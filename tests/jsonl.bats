@@ -163,3 +163,18 @@ for k in range(20):
 	run --separate-stderr ann-eval in.jsonl in.jsonl
 	[ "$(grep -c 'in.jsonl: line 1: skipped a UTF-8 byte order mark' <<<"$stderr")" -eq 2 ]
 }
+
+@test "every filter passes numbers through byte for byte" {
+	# cJSON would print 9.00719925474099e+15, 1.79769313486232e+308, 0 and 1.
+	line='{"id":"n","v":[9007199254740991, 1234567890123460, 1.7976931348623157e308, -0, 1.0, 0.1],"output":{"v":[9007199254740991, -0, 1.0]},"validation":{"valid":true,"errors":[]}}'
+	printf '%s\n' '{"type":"object"}' >schema.json
+	printf '%s\n' "$line" >in.jsonl
+	run -0 --separate-stderr ann-retry -- cat <in.jsonl
+	[ "$output" = "$line" ]
+	run -0 --separate-stderr ann-validate -s schema.json <in.jsonl
+	[ "$output" = "$line" ]
+	run -0 --separate-stderr ann-merge in.jsonl
+	[ "$output" = "$line" ]
+	run -0 --separate-stderr ann-merge --vote in.jsonl in.jsonl
+	[[ "$output" == '{"id":"n","v":[9007199254740991, 1234567890123460, 1.7976931348623157e308, -0, 1.0, 0.1],"output":{"v":[9007199254740991, -0, 1.0]},'* ]]
+}

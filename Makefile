@@ -26,7 +26,8 @@ LDLIBS  := -lcjson -lcurl -lcrypto -lpcre2-8 -lmicrohttpd -lutf8proc -lpthread -
 # parallel, rsync and openssh-server serve the fan-out tests (tests/fanout.bats).
 DEB_PACKAGES := build-essential pkg-config libcjson-dev libcurl4-openssl-dev \
                 libssl-dev libpcre2-dev libmicrohttpd-dev bats clang \
-                libclang-rt-14-dev libutf8proc-dev jq parallel rsync openssh-server
+                libclang-rt-14-dev libutf8proc-dev jq parallel rsync openssh-server \
+                strace
 
 # Build output goes to a directory of its own, so the sanitizer build
 # (build-asan/, bin-asan/) never mixes objects with the normal one.

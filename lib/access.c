@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
+
 static int
 dup_env_url(char **out, const char *explicit_url, const char *variable,
     const char *fallback, const char **from)
@@ -25,6 +27,19 @@ dup_env_url(char **out, const char *explicit_url, const char *variable,
 		len--;
 	*out = strndup(url, len);
 	return *out ? ANN_OK : ANN_ERR_NOMEM;
+}
+
+/* Logs where the credentials came from: the source's name, never a secret. */
+static int
+log_origin(struct ann_creds_provider *chain, struct ann_error *e)
+{
+	struct ann_creds c;
+	int rc = ann_creds_provider_get(chain, time(NULL), &c, e);
+
+	if (rc == ANN_OK)
+		ann_log(ANN_LOG_INFO, "credentials from %s", c.origin);
+	ann_creds_clear(&c);
+	return rc;
 }
 
 int
@@ -79,6 +94,8 @@ ann_access_setup(struct ann_access *a, enum ann_provider p, const char *region,
 		opt.allow_bearer = 1;
 		rc = ann_creds_provider_new(&a->chain, &opt, e);
 	}
+	if (rc == ANN_OK)
+		rc = log_origin(a->chain, e);
 	return rc;
 }
 

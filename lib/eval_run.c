@@ -172,7 +172,8 @@ extract_member(const struct ann_record *rec, const char *spec, cJSON **tree,
 		spec = name.data;
 	}
 	if (rc == ANN_OK && ann_record_get(rec, spec) != NULL) {
-		*tree = ann_record_parse_member(rec, spec);
+		/* Numbers stay as written, so values of more than 15 digits compare exactly. */
+		*tree = ann_record_parse_member_exact(rec, spec);
 		if (*tree == NULL)
 			rc = ANN_ERR_NOMEM;
 		else
@@ -301,6 +302,7 @@ read_reference(struct ann_eval *ev, const struct ann_eval_input *in, struct id_i
 	int rc;
 
 	ann_jsonl_reader_init(&rd, in->fd, 0);
+	rd.name = in->name;
 	ann_record_init(&rec);
 	while ((rc = next_record(ev, &rd, &rec, in, "reference", &ev->reference, e)) == ANN_OK) {
 		struct ref_entry *en;
@@ -383,6 +385,7 @@ read_annotations(struct ann_eval *ev, const struct ann_eval_input *in, struct id
 	int rc;
 
 	ann_jsonl_reader_init(&rd, in->fd, 0);
+	rd.name = in->name;
 	ann_record_init(&rec);
 	while ((rc = next_record(ev, &rd, &rec, in, "annotations", &ev->annotations, e)) == ANN_OK) {
 		struct ref_entry *ref = index_find(refs, rec.id.data, rec.id.len);

@@ -101,7 +101,6 @@ int
 ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
     struct ann_error *e)
 {
-	int warned_bom = 0;
 
 	for (;;) {
 		struct ann_error why = ANN_ERROR_INIT;
@@ -118,10 +117,6 @@ ann_filter_run(struct ann_filter *f, ann_filter_handler handler, void *ctx,
 		if (rc == ANN_ERR_IO || rc == ANN_ERR_NOMEM) {
 			*e = why;
 			return rc;
-		}
-		if (f->in.bom_skipped && !warned_bom) {
-			ann_log(ANN_LOG_WARN, "line 1: skipped a UTF-8 byte order mark");
-			warned_bom = 1;
 		}
 
 		ann_buf_reset(&f->line_out);

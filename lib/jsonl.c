@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
+
 #define READ_CHUNK ((size_t)64 << 10)
 
 void
@@ -128,6 +130,8 @@ ann_jsonl_read(struct ann_jsonl_reader *r, const char **line, size_t *len,
 			begin += 3;
 			n -= 3;
 			r->bom_skipped = 1;
+			ann_log(ANN_LOG_WARN, "%s%sline 1: skipped a UTF-8 byte order mark",
+			    r->name ? r->name : "", r->name ? ": " : "");
 		}
 		if (n > 0 && begin[n - 1] == '\r')
 			n--;

@@ -3,7 +3,8 @@
  *
  * Reader: lines of any length up to a cap, LF or CRLF endings (a CR split
  * from its LF across reads is handled), one UTF-8 byte order mark at the
- * start of the stream skipped (reported through bom_skipped), a last line
+ * start of the stream skipped (with a warning through ann_log, and
+ * reported through bom_skipped), a last line
  * without newline, blank lines skipped (counted in blank_lines). Memory is
  * bounded by the longest line, not by the stream. A reader can be tied to
  * a writer (flush_before_wait): buffered output is written whenever input
@@ -38,6 +39,7 @@ struct ann_jsonl_reader {
 	size_t line_no;     /* number of the line last returned */
 	int eof;
 	int bom_skipped;    /* 1 once a leading byte order mark was skipped */
+	const char *name;   /* input named in the warning ("ref.jsonl: line 1: ..."), or NULL */
 	size_t blank_lines;
 	int skipping;       /* inside an over-long line being discarded */
 	/* When set, its queued lines are written before a read that would

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "buf.h"
 #include "err.h"
 
@@ -43,5 +45,22 @@ int ann_jspan_path(const char *s, size_t n, struct ann_jspan root, const char *c
  * tokens, so a value spread over lines fits in one JSONL record; the
  * tokens themselves are copied byte for byte. */
 int ann_jspan_compact(struct ann_buf *out, const char *s, size_t n);
+
+/*
+ * Turns the items of v, which cJSON parsed from the valid JSON text
+ * s[0..n), that cJSON cannot print back as written into raw items holding
+ * their text from s, so printing v gives the original values:
+ *   - every number: cJSON 1.7.15 prints a double with 15 significant
+ *     digits whenever that reads back within an epsilon, so
+ *     9007199254740991 becomes 9.00719925474099e+15 and
+ *     1.7976931348623157e308 a number that reads back as infinity;
+ *   - every string holding U+0000, where a cJSON string ends.
+ * cJSON_IsNumber and cJSON_IsString return false for the raw items, so
+ * call this only on trees that are copied, not read.
+ * NOTE: a member name holding U+0000 is still cut there.
+ * Returns ANN_OK, ANN_ERR_NOMEM, or ANN_ERR_SYNTAX when v does not match
+ * the text.
+ */
+int ann_jspan_keep_as_written(cJSON *v, const char *s, size_t n);
 
 #endif

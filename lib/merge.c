@@ -720,9 +720,6 @@ next_keyed(struct driver *d, struct ann_jsonl_reader *rd, size_t input, struct a
 		rc = ann_jsonl_read(rd, &line, &len, &line_no, &why);
 		if (rc == ANN_ERR_EOF)
 			return rc;
-		if (rd->bom_skipped && line_no == 1 && rc == ANN_OK)
-			ann_log(ANN_LOG_WARN, "%s: line 1: skipped a UTF-8 byte order mark",
-			    c->in[input].name);
 		if (rc == ANN_ERR_IO || rc == ANN_ERR_NOMEM) {
 			*e = why;
 			return ann_error_prefix(e, "%s", c->in[input].name);
@@ -821,6 +818,7 @@ merge_sorted(struct driver *d, struct ann_error *e)
 		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory opening inputs");
 	for (i = 0; i < n; i++) {
 		ann_jsonl_reader_init(&s[i].rd, d->fds[i], 0);
+		s[i].rd.name = d->c.in[i].name;
 		ann_buf_init(&s[i].line, 0);
 		ann_buf_init(&s[i].key, 0);
 		ann_buf_init(&s[i].prev, 0);
@@ -944,6 +942,7 @@ merge_unsorted(struct driver *d, struct ann_error *e)
 		struct ann_jsonl_reader rd;
 
 		ann_jsonl_reader_init(&rd, d->fds[i], 0);
+		rd.name = d->c.in[i].name;
 		for (;;) {
 			struct slot x;
 			off_t end;

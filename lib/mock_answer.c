@@ -154,6 +154,7 @@ mock_answers_load(struct mock_answers **out, const char *path, struct ann_error 
 		return ann_error_set(e, ANN_ERR_NOMEM, "read answers '%s': out of memory", path);
 	}
 	ann_jsonl_reader_init(&rd, fd, ANN_JSONL_MAX_LINE_DEFAULT);
+	rd.name = path;
 	for (;;) {
 		rc = ann_jsonl_read(&rd, &line, &len, &line_no, e);
 		if (rc == ANN_ERR_EOF) {

@@ -7,6 +7,8 @@
 
 #include <utf8proc.h>
 
+#include "jsonv.h"
+
 /* Runs utf8proc_map with options over s[0..n) and appends the result to out. */
 static int
 map_append(const char *s, size_t n, utf8proc_option_t options, struct ann_buf *out)
@@ -125,6 +127,7 @@ ann_norm_value_init(struct ann_norm_value *v)
 	ann_buf_init(&v->text, 0);
 	v->has_number = 0;
 	v->number = 0;
+	ann_buf_init(&v->number_text, 0);
 	v->has_date = 0;
 	v->date[0] = '\0';
 }
@@ -133,16 +136,19 @@ void
 ann_norm_value_release(struct ann_norm_value *v)
 {
 	ann_buf_release(&v->text);
+	ann_buf_release(&v->number_text);
 	ann_norm_value_init(v);
 }
 
-/* Fills the readings of a JSON string leaf. */
+/*
+ * Fills the readings of a JSON string leaf s[0..n). A cJSON string ends at
+ * its first U+0000, so callers that must compare past one pass items from
+ * ann_jspan_keep_as_written, whose raw literal gives the length.
+ */
 static int
-set_string(struct ann_norm_value *v, const char *s, const struct ann_norm_options *o,
+set_string(struct ann_norm_value *v, const char *s, size_t n, const struct ann_norm_options *o,
     struct ann_error *e)
 {
-	/* NOTE: cJSON strings end at the first U+0000, so text after one is not compared. */
-	size_t n = strlen(s);
 	int rc;
 
 	rc = ann_norm_text(s, n, o->flags, &v->text);
@@ -151,7 +157,7 @@ set_string(struct ann_norm_value *v, const char *s, const struct ann_norm_option
 	v->present = v->text.len > 0 || (o->flags & ANN_NORM_KEEP_EMPTY);
 
 	if (o->flags & ANN_NORM_NUMBERS) {
-		rc = ann_norm_number(s, n, o->flags, &v->number);
+		rc = ann_norm_number_text(s, n, o->flags, &v->number, &v->number_text);
 		if (rc < 0)
 			return ann_error_set(e, rc, "reading a number from \"%.40s\" failed", s);
 		v->has_number = rc;
@@ -177,6 +183,7 @@ ann_norm_value_set(struct ann_norm_value *v, const cJSON *item,
 	v->type = cJSON_NULL;
 	v->has_number = 0;
 	v->number = 0;
+	ann_buf_reset(&v->number_text);
 	v->has_date = 0;
 	v->date[0] = '\0';
 	if (item == NULL)
@@ -200,7 +207,31 @@ ann_norm_value_set(struct ann_norm_value *v, const cJSON *item,
 		rc = ann_buf_add_json_number(&v->text, item->valuedouble);
 		break;
 	case cJSON_String:
-		return set_string(v, item->valuestring, o, e);
+		return set_string(v, item->valuestring, strlen(item->valuestring), o, e);
+	case cJSON_Raw:
+		/* A value kept as written (ann_jspan_keep_as_written): a string holding U+0000 ... */
+		if (item->valuestring[0] == '"') {
+			struct ann_buf decoded = ANN_BUF_INIT;
+
+			v->type = cJSON_String;
+			rc = ann_json_string_decode(item->valuestring, strlen(item->valuestring),
+			    &decoded);
+			if (rc == ANN_OK)
+				rc = set_string(v, decoded.data, decoded.len, o, e);
+			else
+				rc = ann_error_set(e, rc, "invalid string %.40s", item->valuestring);
+			ann_buf_release(&decoded);
+			return rc;
+		}
+		/* ... or a number. */
+		v->type = cJSON_Number;
+		v->present = 1;
+		v->has_number = 1;
+		v->number = strtod(item->valuestring, NULL);
+		rc = ann_buf_adds(&v->text, item->valuestring);
+		if (rc == ANN_OK)
+			rc = ann_buf_adds(&v->number_text, item->valuestring);
+		break;
 	default:
 		/* An array or object compared as a whole: its JSON text. */
 		v->present = 1;
@@ -231,11 +262,42 @@ numbers_close(double a, double b, const struct ann_norm_options *o)
 	return diff <= allowed + 8 * DBL_EPSILON * larger;
 }
 
+/* Returns 1 when the JSON number texts a and b have the same decimal value. */
+static int
+decimals_equal(const struct ann_buf *a, const struct ann_buf *b)
+{
+	struct ann_decnum x, y;
+	char *scratch = malloc(a->len + b->len + 2);
+	int same;
+
+	if (scratch == NULL)
+		return 0;
+	ann_decnum_from_literal(&x, a->data, a->len, scratch);
+	ann_decnum_from_literal(&y, b->data, b->len, scratch + a->len + 1);
+	same = ann_decnum_cmp(&x, &y) == 0;
+	free(scratch);
+	return same;
+}
+
+static int
+numbers_equal(const struct ann_norm_value *a, const struct ann_norm_value *b,
+    const struct ann_norm_options *o)
+{
+	int exact = a->number_text.len > 0 && b->number_text.len > 0;
+
+	if (exact && decimals_equal(&a->number_text, &b->number_text))
+		return 1;
+	/* Beyond 15 significant digits two different amounts can be the same double. */
+	if (exact && o->tolerance == 0 && o->relative_tolerance == 0)
+		return 0;
+	return numbers_close(a->number, b->number, o);
+}
+
 int
 ann_norm_value_equal(const struct ann_norm_value *a, const struct ann_norm_value *b,
     const struct ann_norm_options *o)
 {
-	if (a->has_number && b->has_number && numbers_close(a->number, b->number, o))
+	if (a->has_number && b->has_number && numbers_equal(a, b, o))
 		return 1;
 	if (a->has_date && b->has_date && strcmp(a->date, b->date) == 0)
 		return 1;
@@ -250,6 +312,8 @@ ann_norm_value_json(const struct ann_norm_value *v, struct ann_buf *out)
 		return ann_buf_adds(out, "null");
 	if (v->has_date)
 		return ann_buf_add_json_string(out, v->date, strlen(v->date));
+	if (v->has_number && v->number_text.len > 0)
+		return ann_buf_add(out, v->number_text.data, v->number_text.len);
 	if (v->has_number)
 		return ann_buf_add_json_number(out, v->number);
 	if (v->type == cJSON_String)

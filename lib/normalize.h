@@ -87,6 +87,16 @@ int ann_norm_text(const char *s, size_t n, unsigned flags, struct ann_buf *out);
 int ann_norm_number(const char *s, size_t n, unsigned flags, double *value);
 
 /*
+ * Reads s[0..n) as ann_norm_number does and, for an amount of one term,
+ * appends its exact decimal value to text as a JSON number ("45000",
+ * "-1234.50", "7e4" for 7万), because a double cannot hold every amount of
+ * more than 15 significant digits exactly. A sum of kanji terms appends
+ * nothing.
+ */
+int ann_norm_number_text(const char *s, size_t n, unsigned flags, double *value,
+    struct ann_buf *text);
+
+/*
  * Reads s[0..n) as a calendar date and writes its ISO 8601 form to iso
  * ("2024-06-01", or "2024-06" and "2024" for a month or a year alone).
  * Returns 1 when the whole text is a valid date, 0 when it is not.
@@ -101,6 +111,7 @@ struct ann_norm_value {
 	struct ann_buf text; /* normalised text; a number or literal in JSON form otherwise */
 	int has_number;
 	double number;
+	struct ann_buf number_text; /* the exact decimal as a JSON number; empty when unknown */
 	int has_date;
 	char date[11];
 };
@@ -115,7 +126,8 @@ int ann_norm_value_set(struct ann_norm_value *v, const cJSON *item,
 /*
  * Returns 1 when a and b (both present) are equal under one reading both
  * allow: the same number within the tolerance, the same date, or the same
- * normalised text of the same JSON type.
+ * normalised text of the same JSON type. Without a tolerance, two numbers
+ * whose exact decimals are both known are equal only when those are.
  */
 int ann_norm_value_equal(const struct ann_norm_value *a, const struct ann_norm_value *b,
     const struct ann_norm_options *o);

@@ -175,12 +175,12 @@ take_multiplier(struct cursor *c)
 /*
  * Reads the amount itself: one number, or with kanji multipliers a sum of
  * terms such as 1億 2,000万 500 whose multipliers fall from left to right.
+ * scaled gets the text of a single term ("45000", "7e4"), or "" for a sum.
  */
 static int
-read_amount(struct cursor *c, unsigned flags, double *value)
+read_amount(struct cursor *c, unsigned flags, double *value, char scaled[80])
 {
 	char digits[64];
-	char scaled[80];
 	int last_power = 99;
 	double sum = 0;
 	int terms = 0;
@@ -198,13 +198,19 @@ read_amount(struct cursor *c, unsigned flags, double *value)
 		power = (flags & ANN_NORM_KANJI_MULTIPLIERS) ? take_multiplier(c) : 0;
 		if (power >= last_power)
 			return 0;
-		snprintf(scaled, sizeof scaled, "%se%d", digits, power);
+		if (power > 0)
+			snprintf(scaled, 80, "%se%d", digits, power);
+		else
+			snprintf(scaled, 80, "%s", digits);
 		sum += strtod(scaled, NULL);
 		terms++;
 		last_power = power;
 		if (power == 0)
 			break;
 	}
+	/* A sum of several terms has no single text to keep. */
+	if (terms > 1)
+		scaled[0] = '\0';
 	*value = sum;
 	return terms > 0;
 }
@@ -212,6 +218,14 @@ read_amount(struct cursor *c, unsigned flags, double *value)
 int
 ann_norm_number(const char *s, size_t n, unsigned flags, double *value)
 {
+	return ann_norm_number_text(s, n, flags, value, NULL);
+}
+
+int
+ann_norm_number_text(const char *s, size_t n, unsigned flags, double *value,
+    struct ann_buf *text)
+{
+	char scaled[80];
 	struct ann_buf folded = ANN_BUF_INIT;
 	struct ann_buf trimmed = ANN_BUF_INIT;
 	struct cursor c;
@@ -242,7 +256,7 @@ ann_norm_number(const char *s, size_t n, unsigned flags, double *value)
 		}
 		break;
 	}
-	if (!read_amount(&c, flags, &amount))
+	if (!read_amount(&c, flags, &amount, scaled))
 		goto done;
 
 	skip_spaces(&c);
@@ -262,6 +276,9 @@ ann_norm_number(const char *s, size_t n, unsigned flags, double *value)
 
 	*value = negative ? -amount : amount;
 	result = 1;
+	if (text != NULL && scaled[0] != '\0')
+		result = ann_buf_addf(text, "%s%s", negative ? "-" : "", scaled) == ANN_OK ? 1 :
+		    ANN_ERR_NOMEM;
 
 done:
 	ann_buf_release(&folded);

@@ -371,7 +371,13 @@ load_schema(struct ann_prompt *p, struct ann_error *e)
 		ann_buf_release(&text);
 		return ann_error_set(e, ANN_ERR_SYNTAX, "schema \"%s\": %s", path, why.msg);
 	}
+	/* The schema is only copied and shown, never read for its numbers, so
+	 * they stay as written (9007199254740993, 0.10) wherever it is printed. */
 	p->schema = cJSON_ParseWithLength(text.data, text.len);
+	if (p->schema != NULL && ann_jspan_keep_as_written(p->schema, text.data, text.len) != ANN_OK) {
+		cJSON_Delete(p->schema);
+		p->schema = NULL;
+	}
 	ann_buf_release(&text);
 	if (p->schema == NULL)
 		return ann_error_set(e, ANN_ERR_NOMEM, "schema \"%s\": out of memory", path);
@@ -696,21 +702,21 @@ add_example(struct ann_prompt *p, cJSON *example, const char *line, size_t len,
     size_t number, struct ann_buf *text, struct ann_error *e)
 {
 	cJSON *input = cJSON_GetObjectItemCaseSensitive(example, "input");
-	cJSON *output = cJSON_GetObjectItemCaseSensitive(example, "output");
 	cJSON *answer;
 	cJSON *part;
-	char *json;
 	int nomem = 0;
 	int rc;
 
 	if (p->o.examples_in_prompt) {
-		json = cJSON_PrintUnformatted(output);
+		answer = raw_output(line, len);
 		put(example, "number", cJSON_CreateNumber((double)number), &nomem);
-		put(example, "output_json", cJSON_CreateString(json ? json : ""), &nomem);
-		cJSON_free(json);
+		put(example, "output_json", cJSON_CreateString(answer ? answer->valuestring : ""),
+		    &nomem);
+		nomem = nomem || answer == NULL;
+		cJSON_Delete(answer);
 		append(cJSON_GetObjectItemCaseSensitive(p->ann, "examples"),
 		    cJSON_Duplicate(example, 1), &nomem);
-		return nomem || json == NULL ? ANN_ERR_NOMEM : ANN_OK;
+		return nomem ? ANN_ERR_NOMEM : ANN_OK;
 	}
 
 	rc = render_part(p, p->user, input, text, e);

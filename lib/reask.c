@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "jsonl.h"
+#include "jspan.h"
 #include "log.h"
 #include "pricing.h"
 
@@ -172,12 +173,13 @@ add_history(struct flight *f, const struct ann_record *r)
 		return ANN_ERR_NOMEM;
 	}
 	cJSON_AddNumberToObject(entry, "round", cJSON_GetArraySize(f->history));
+	/* Exact parses: the history copies each answer with its digits as written. */
 	for (i = 0; i < sizeof kept / sizeof kept[0]; i++) {
-		cJSON *v = ann_record_parse_member(r, kept[i][0]);
+		cJSON *v = ann_record_parse_member_exact(r, kept[i][0]);
 		if (v != NULL)
 			cJSON_AddItemToObject(entry, kept[i][1], v);
 	}
-	validation = ann_record_parse_member(r, "validation");
+	validation = ann_record_parse_member_exact(r, "validation");
 	if (validation != NULL) {
 		cJSON *errors = cJSON_DetachItemFromObjectCaseSensitive(validation, "errors");
 		if (errors != NULL)
@@ -374,7 +376,7 @@ send_round(struct loop *l, struct flight *f, const struct ann_record *r, enum an
 	if (original == NULL)
 		goto out;
 	if (need == ANN_REASK_FEEDBACK) {
-		output = ann_record_parse_member(r, "output");
+		output = ann_record_parse_member_exact(r, "output");
 		validation = ann_record_parse_member(r, "validation");
 		rc = ann_reask_feedback(l->feedback,
 		    cJSON_GetObjectItemCaseSensitive(validation, "errors"), &l->scratch, l->e);
@@ -383,6 +385,12 @@ send_round(struct loop *l, struct flight *f, const struct ann_record *r, enum an
 	}
 	if (need == ANN_REASK_LONGER)
 		f->max_tokens = ann_reask_grow_tokens(original, f->max_tokens, l->o->max_tokens_cap);
+	/* From here the request is only copied, so its schema and examples keep their digits. */
+	rc = ann_jspan_keep_as_written(original, f->request, strlen(f->request));
+	if (rc == ANN_ERR_SYNTAX)
+		ann_error_set(l->e, rc, "the request of record %s does not match its JSON text", f->id);
+	if (rc)
+		goto out;
 	rc = ANN_ERR_NOMEM;
 	next = ann_reask_next_request(original, need, output, l->scratch.data, f->max_tokens);
 	text = next ? cJSON_PrintUnformatted(next) : NULL;
@@ -897,6 +905,7 @@ ann_reask_run(const struct ann_reask_opts *o, int in_fd, int out_fd,
 	if (rc)
 		goto out;
 	ann_jsonl_reader_init(&l.from_child, l.child_out, 0);
+	l.from_child.name = "the command's output";
 	if (in_flags >= 0)
 		fcntl(in_fd, F_SETFL, in_flags | O_NONBLOCK);
 

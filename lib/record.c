@@ -6,6 +6,8 @@
 
 #include <openssl/evp.h>
 
+#include "jspan.h"
+
 void
 ann_record_init(struct ann_record *r)
 {
@@ -97,6 +99,20 @@ ann_record_parse_member(const struct ann_record *r, const char *name)
 	if (m == NULL)
 		return NULL;
 	return cJSON_ParseWithLength(r->line + m->value_start, m->value_end - m->value_start);
+}
+
+cJSON *
+ann_record_parse_member_exact(const struct ann_record *r, const char *name)
+{
+	const struct ann_json_member *m = ann_record_get(r, name);
+	cJSON *v = ann_record_parse_member(r, name);
+
+	if (v != NULL && ann_jspan_keep_as_written(v, r->line + m->value_start,
+	    m->value_end - m->value_start) != ANN_OK) {
+		cJSON_Delete(v);
+		return NULL;
+	}
+	return v;
 }
 
 void

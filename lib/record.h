@@ -68,6 +68,14 @@ cJSON *ann_record_parse_member(const struct ann_record *r, const char *name);
 int ann_record_is_stage_member(const char *name);
 
 /*
+ * Parses member name's value for copying elsewhere: its numbers, and
+ * strings holding U+0000, are raw items that print as written
+ * (ann_jspan_keep_as_written), so cJSON_IsNumber and cJSON_IsString do not
+ * see them. NULL when absent or out of memory.
+ */
+cJSON *ann_record_parse_member_exact(const struct ann_record *r, const char *name);
+
+/*
  * The members a command sets on output. Each is a name and the JSON text of
  * its value; names listed here are dropped from the original record and
  * written after the remaining members, in the order they were set.

@@ -96,19 +96,26 @@ is_ref(const struct ann_jsonv *x)
 	return x->type == ANN_JSON_STRING && x->n > 0 && (x->u.s[0] == '/' || x->u.s[0] == '$');
 }
 
-/* Reads a string value as a number, the way ann_norm_number reads amounts. */
+/*
+ * Reads a string value as a number, the way ann_norm_number reads amounts,
+ * keeping every digit: a double would make "12345678901234567" and
+ * "12345678901234568" equal.
+ */
 static int
 to_number(struct val *v)
 {
-	char text[64];
+	struct ann_buf text = ANN_BUF_INIT;
 	double d;
+	int ok;
 
 	if (v->k == V_NUM)
 		return 1;
-	if (v->k != V_STR || ann_norm_number(v->s, v->n, 0, &d) != 1)
+	if (v->k != V_STR)
 		return 0;
-	snprintf(text, sizeof text, "%.15g", d);
-	if (rdec_from_text(&v->lo, text))
+	ok = ann_norm_number_text(v->s, v->n, 0, &d, &text) == 1 && text.len > 0 &&
+	    rdec_from_text(&v->lo, text.data) == 0;
+	ann_buf_release(&text);
+	if (!ok)
 		return 0;
 	v->hi = v->lo;
 	v->k = V_NUM;

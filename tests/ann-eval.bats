@@ -378,3 +378,28 @@ make_edited_copy() {
 	[[ "$output" == '{"id":"1","kind":"wrong","field":"/x","path":"/x","reference":"1","annotation":"y1",'* ]]
 	[ -z "$stderr" ]
 }
+
+@test "amounts past 15 digits are scored by every digit" {
+	# As doubles each pair below is one value; their decimals differ.
+	printf '%s\n' '{"id":"a","output":{"n":9007199254740993,"acct":"12345678901234567","total":"１２，３４５，６７８，９０１，２３４，５６７円"}}' >ref.jsonl
+	printf '%s\n' '{"id":"a","output":{"n":9007199254740992,"acct":"12345678901234568","total":12345678901234567}}' >ann.jsonl
+	run --separate-stderr ann-eval --json ref.jsonl ann.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get fields./n.wrong)" -eq 1 ]
+	[ "$(echo "$output" | json_get fields./acct.wrong)" -eq 1 ]
+	[ "$(echo "$output" | json_get fields./total.correct)" -eq 1 ]
+	run --separate-stderr ann-eval --diffs ref.jsonl ann.jsonl
+	[[ "$output" == *'9007199254740993'* ]]
+	[[ "$output" == *'9007199254740992'* ]]
+}
+
+@test "strings are compared past U+0000" {
+	printf '%s\n' '{"id":"a","output":{"name":"x\u0000A","same":"p\u0000q"}}' >ref.jsonl
+	printf '%s\n' '{"id":"a","output":{"name":"x\u0000B","same":"p\u0000q"}}' >ann.jsonl
+	run --separate-stderr ann-eval --json ref.jsonl ann.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | json_get fields./name.wrong)" -eq 1 ]
+	[ "$(echo "$output" | json_get fields./same.correct)" -eq 1 ]
+	run --separate-stderr ann-eval --diffs ref.jsonl ann.jsonl
+	[[ "$output" == *'"reference":"x\u0000A","annotation":"x\u0000B"'* ]]
+}

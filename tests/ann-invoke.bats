@@ -542,3 +542,143 @@ EOF
 	[ "$(wc -l <head.jsonl)" -eq 2 ]
 	[ -z "$stderr" ]
 }
+
+@test "-v names the credential source, never a secret" {
+	make_requests 1
+	run --separate-stderr ann-invoke -m m1 -v --dry-run <requests.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"ann-invoke: credentials from environment (AWS_ACCESS_KEY_ID)"* ]]
+	grep -q '^X-Amz-Security-Token: \[redacted\]' <<<"$output"
+	printf '%s\n' "$stderr" >err.txt
+	ann_assert_no_secrets err.txt
+	# A profile's keys never pair with the session token of the environment.
+	printf '[ann]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = %s\n' \
+	    "$ANN_FAKE_SECRET_ACCESS_KEY" >"$HOME/.aws/credentials"
+	run --separate-stderr ann-invoke -m m1 -v --dry-run --profile ann <requests.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"ann-invoke: credentials from profile \"ann\" in $HOME/.aws/credentials"* ]]
+	[[ "$output" != *X-Amz-Security-Token* ]]
+	grep -q 'SignedHeaders=[a-z;-]*' <<<"$output"
+	[[ "$output" != *x-amz-security-token* ]]
+}
+
+# Starts a loopback HTTP server that answers every POST with status $1,
+# body $2 and the header line $3 (optional), and logs each request's
+# header block to requests.log. Sets canned_url; stop it with stop_canned
+# (a failed test leaves it to the 60-second timeout).
+start_canned() {
+	cat >canned.py <<'PY'
+import http.server, sys
+status, body = int(sys.argv[1]), sys.argv[2].encode()
+header = sys.argv[3] if len(sys.argv) > 3 else ""
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open("requests.log", "a") as log:
+            log.write(str(self.headers) + "----\n")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        if header:
+            name, value = header.split(": ", 1)
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), H)
+print("http://127.0.0.1:%d" % server.server_port, flush=True)
+server.serve_forever()
+PY
+	rm -f canned.url requests.log
+	timeout 60 python3 canned.py "$@" >canned.url 3>&- &
+	canned_pid=$!
+	local i
+	for i in $(seq 50); do
+		[ -s canned.url ] && break
+		sleep 0.1
+	done
+	canned_url=$(cat canned.url)
+	[[ "$canned_url" == http://127.0.0.1:* ]]
+}
+
+stop_canned() {
+	kill "$canned_pid" 2>/dev/null || true
+	wait "$canned_pid" 2>/dev/null || true
+}
+
+@test "ValidationException with a type suffix is tried once" {
+	make_requests 1
+	start_canned 400 '{"message":"Malformed input request: #/messages: expected type: JSONArray"}' \
+	    'x-amzn-ErrorType: ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/'
+	run --separate-stderr ann-invoke -m m1 --endpoint-url "$canned_url" --max-attempts 5 \
+	    --retry-delay 0.01 <requests.jsonl
+	stop_canned
+	[ "$status" -eq 1 ]
+	[ "$(jget 'r["error"]["kind"]' <<<"$output")" = validation ]
+	[ "$(jget 'r["error"]["error_type"]' <<<"$output")" = ValidationException ]
+	[ "$(jget 'r["error"]["attempts"]' <<<"$output")" = 1 ]
+	[[ "$(jget 'r["error"]["message"]' <<<"$output")" == *"Malformed input request: #/messages: expected type: JSONArray"* ]]
+	[ "$(grep -c '^----$' requests.log)" -eq 1 ]
+}
+
+@test "refusal is a refused record, never validated or re-asked" {
+	make_requests 1
+	start_canned 200 '{"id":"msg_1","type":"message","role":"assistant","stop_reason":"refusal","content":[{"type":"text","text":"I can'"'"'t help with that document."}],"usage":{"input_tokens":10,"output_tokens":8}}'
+	run --separate-stderr ann-invoke -p bedrock-invoke -m m1 --endpoint-url "$canned_url" <requests.jsonl
+	stop_canned
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(jget 'r["error"]["kind"]' <out.jsonl)" = refused ]
+	[ "$(jget 'r["output_text"]' <out.jsonl)" = "I can't help with that document." ]
+	[ "$(jget '"output" in r' <out.jsonl)" = false ]
+	ann-validate -s schema.json <out.jsonl >validated.jsonl || true
+	# Marked not validated, with no schema errors to hide why the model stopped.
+	[ "$(jget 'r["validation"]["valid"]' <validated.jsonl)" = null ]
+	[ "$(jget 'r["validation"]["errors"]' <validated.jsonl)" = '[]' ]
+	run --separate-stderr ann-retry -- sh -c 'cat >/dev/null; exit 7' <validated.jsonl
+	[ "$output" = "$(cat validated.jsonl)" ]
+	[[ "$stderr" == *"0 sent to the command"* ]]
+}
+
+@test "reply cut off at max_tokens is tagged, not a syntax error" {
+	make_requests 1 --max-tokens 300
+	start_canned 200 '{"id":"msg_1","type":"message","role":"assistant","stop_reason":"max_tokens","content":[{"type":"text","text":"{\"items\":[{\"id\":1,\"label\":\"A\"},{\"id\":2,\"lab"}],"usage":{"input_tokens":10,"output_tokens":300}}'
+	run --separate-stderr ann-invoke -p bedrock-invoke -m m1 --endpoint-url "$canned_url" <requests.jsonl
+	stop_canned
+	[ "$status" -eq 1 ]
+	[ "$(jget 'r["error"]["kind"]' <<<"$output")" = truncated ]
+	[ "$(jget 'r["error"]["max_tokens"]' <<<"$output")" = 300 ]
+	[ "$(jget 'r["stop_reason"]' <<<"$output")" = max_tokens ]
+	[ "$(jget 'r["output_text"]' <<<"$output")" = '{"items":[{"id":1,"label":"A"},{"id":2,"lab' ]
+	[ "$(jget '"output" in r' <<<"$output")" = false ]
+}
+
+@test "only headers ann-invoke controls are signed" {
+	make_requests 1
+	start_canned 200 '{"output":{"message":{"role":"assistant","content":[{"text":"{\"total\":1,\"vendor\":\"v\"}"}]}},"stopReason":"end_turn","usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":1}}'
+	ann-invoke -m m1 --endpoint-url "$canned_url" <requests.jsonl >out.jsonl
+	ann-invoke -p bedrock-invoke -m m1 --endpoint-url "$canned_url" <requests.jsonl >>out.jsonl || true
+	stop_canned
+	[ "$(sed -n 's/^Authorization: .*SignedHeaders=\([^,]*\),.*/\1/p' requests.log)" = "accept;content-type;host;x-amz-date;x-amz-security-token
+accept;content-type;host;x-amz-date;x-amz-security-token;x-amzn-bedrock-request-metadata" ]
+	# Sent, but left out of the signature, since a proxy or libcurl may change them.
+	[ "$(grep -c '^User-Agent: ann-invoke/' requests.log)" -eq 2 ]
+	[ "$(grep -ci '^expect:' requests.log)" -eq 0 ]
+}
+
+@test "libcurl raises no signals: NOSIGNAL on every handle" {
+	# A resolver timeout by SIGALRM can jump into the wrong thread. With
+	# CURLOPT_NOSIGNAL libcurl sets no alarm and leaves SIGPIPE alone, so
+	# only main's one SIG_IGN of SIGPIPE remains; without it libcurl
+	# changes SIGPIPE's action around every transfer.
+	start_mock
+	make_requests 6
+	# LeakSanitizer cannot run under ptrace, so a sanitizer build skips it here.
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -f -o trace.txt -e trace=alarm,setitimer,rt_sigaction ann-invoke -m m1 -j 4 \
+	    <requests.jsonl >out.jsonl
+	[ "$(jget '"output" in r' <out.jsonl | sort -u)" = true ]
+	[ "$(grep -c 'rt_sigaction(SIGPIPE' trace.txt)" -eq 1 ]
+	[ "$(grep -c 'rt_sigaction(SIGALRM\|alarm(\|setitimer(' trace.txt)" -eq 0 ]
+}

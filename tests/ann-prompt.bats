@@ -628,3 +628,19 @@ for line in open(sys.argv[1]).read().splitlines():
 	[ "$n" -eq 15 ]
 	[ "$(ls fresh | wc -l)" -eq 15 ]
 }
+
+@test "schema and example numbers keep their digits" {
+	# cJSON alone prints 9.00719925474099e+15 and 1.79769313486232e+308, which
+	# reads back as infinity; the schema and examples are copied as written.
+	schema='{"type":"object","properties":{"n":{"type":"integer","maximum":9007199254740991,"enum":[9007199254740991,1.0]},"p":{"type":"number","multipleOf":0.10,"maximum":1.7976931348623157e308}}}'
+	printf '%s\n' "$schema" >big.schema.json
+	printf '%s\n' '{"input":{"id":"e1","text":"ex"},"output":{"n":9007199254740991, "p":1.0}}' >ex.jsonl
+	run -0 --separate-stderr ann-prompt -s big.schema.json -e ex.jsonl <<<'{"id":"d","text":"doc"}'
+	[[ "$output" == *"\"schema\":$schema"* ]]
+	[[ "$output" == *'"json":{"n":9007199254740991,"p":1.0}'* ]]
+	printf '%s' '{{{ann.schema_compact}}}|{{#ann.examples}}{{{output_json}}}{{/ann.examples}}|{{{ann.field_list}}}' >t.tmpl
+	run -0 --separate-stderr ann-prompt -s big.schema.json -e ex.jsonl --examples-in-prompt -t t.tmpl <<<'{"id":"d","text":"doc"}'
+	text=$(jget 'r["request"]["messages"][0]["content"][0]["text"]' <<<"$output")
+	[[ "$text" == "$schema|"'{"n":9007199254740991,"p":1.0}|'* ]]
+	[[ "$text" == *"one of: 9007199254740991, 1.0"* ]]
+}

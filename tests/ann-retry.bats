@@ -296,3 +296,34 @@ for i in range(1000):
 	run -2 --separate-stderr ann-mock --port 70000
 	[[ "$stderr" == *"70000"* ]]
 }
+
+@test "re-ask and history keep the answer's numbers as written" {
+	# cJSON alone would print 9.00719925474099e+15 and 1.79769313486232e+308,
+	# which reads back as infinity.
+	numbers='[9007199254740991, 1234567890123460, 1.7976931348623157e308, -0, 1.0, 0.1]'
+	printf '{"id":"n","request":{"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"schema":{"maximum":9007199254740991,"multipleOf":0.10},"max_tokens":100},"output":{"v":%s},"validation":{"valid":false,"errors":[{"instanceLocation":"/v","keywordLocation":"/x","error":"bad"}]}}\n' "$numbers" >in.jsonl
+	# A reprinted 1.79769313486232e+308 is not JSON, so the answer would never
+	# match its record: the idle timeout bounds that wait.
+	ann-retry -q --idle-timeout 5 -- sh -c 'tee sent.jsonl | jsonl-cat --tag "validation={\"valid\":true}"' <in.jsonl >out.jsonl
+	[ "$(wc -l <sent.jsonl)" -eq 1 ]
+	grep -qF '"json":{"v":[9007199254740991,1234567890123460,1.7976931348623157e308,-0,1.0,0.1]}' sent.jsonl
+	grep -qF '"schema":{"maximum":9007199254740991,"multipleOf":0.10}' sent.jsonl
+	grep -qF '"history":[{"round":1,"output":{"v":[9007199254740991,1234567890123460,1.7976931348623157e308,-0,1.0,0.1]}' out.jsonl
+	[ "$(member out.jsonl n attempts.stopped)" = '"valid"' ]
+}
+
+@test "truncated answer is re-asked without JSON feedback" {
+	printf '%s\n' '{"id":"t","request":{"messages":[{"role":"user","content":[{"type":"text","text":"extract"}]}],"max_tokens":1000},"error":{"kind":"truncated","message":"cut off at max_tokens","max_tokens":1000},"test":{"fix_after":0}}' >in.jsonl
+	ann-retry -q -- python3 "$FIXER" <in.jsonl >out.jsonl
+	# The same single user turn with a larger limit: no assistant turn, no feedback text.
+	[ "$(member out.jsonl t output.turns)" = 0 ]
+	[ "$(member out.jsonl t output.feedback)" = '"extract"' ]
+	[ "$(member out.jsonl t output.max_tokens)" = 2000 ]
+}
+
+@test "re-ask and history keep strings holding U+0000" {
+	printf '%s\n' '{"id":"z","request":{"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"max_tokens":100},"output":{"v":"a\u0000b"},"validation":{"valid":false,"errors":[{"instanceLocation":"/v","keywordLocation":"/x","error":"bad"}]}}' >in.jsonl
+	ann-retry -q --idle-timeout 5 -- sh -c 'tee sent.jsonl | jsonl-cat --tag "validation={\"valid\":true}"' <in.jsonl >out.jsonl
+	grep -qF '"json":{"v":"a\u0000b"}' sent.jsonl
+	grep -qF '"history":[{"round":1,"output":{"v":"a\u0000b"}' out.jsonl
+}

@@ -142,3 +142,39 @@ for k in range(20):
 	{"id":"c"}
 	EOF
 }
+
+@test "every command warns once about a leading byte order mark" {
+	bom=$'\357\273\277'
+	printf '%s{"id":"r1","text":"a","output":{"n":1},"validation":{"valid":true,"errors":[]}}\n{"id":"r2","text":"b","output":{"n":1}}\n' "$bom" >in.jsonl
+	printf '%s{"id":"r1","error":{"kind":"network","message":"earlier"}}\n' "$bom" >failed.jsonl
+	tail -n 1 in.jsonl >plain.jsonl
+	printf '%s\n' '{"type":"object"}' >schema.json
+	local cmd
+	for cmd in "ann-prompt -s schema.json" "ann-validate -s schema.json" "ann-retry -- cat" "ann-merge -" "ann-eval - plain.jsonl"; do
+		run --separate-stderr $cmd <in.jsonl
+		[ "$(grep -c 'byte order mark' <<<"$stderr")" -eq 1 ] || { echo "$cmd: $stderr"; false; }
+		[[ "$stderr" == *"warning: "*"line 1: skipped a UTF-8 byte order mark"* ]]
+	done
+	# The record already failed, so ann-invoke sends nothing to the loopback port.
+	AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=example-secret \
+	    run --separate-stderr ann-invoke -m m1 --endpoint-url http://127.0.0.1:9 <failed.jsonl
+	[ "$stderr" = "ann-invoke: warning: line 1: skipped a UTF-8 byte order mark" ]
+	[ "$output" = '{"id":"r1","error":{"kind":"network","message":"earlier"}}' ]
+	run --separate-stderr ann-eval in.jsonl in.jsonl
+	[ "$(grep -c 'in.jsonl: line 1: skipped a UTF-8 byte order mark' <<<"$stderr")" -eq 2 ]
+}
+
+@test "every filter passes numbers through byte for byte" {
+	# cJSON would print 9.00719925474099e+15, 1.79769313486232e+308, 0 and 1.
+	line='{"id":"n","v":[9007199254740991, 1234567890123460, 1.7976931348623157e308, -0, 1.0, 0.1],"output":{"v":[9007199254740991, -0, 1.0]},"validation":{"valid":true,"errors":[]}}'
+	printf '%s\n' '{"type":"object"}' >schema.json
+	printf '%s\n' "$line" >in.jsonl
+	run -0 --separate-stderr ann-retry -- cat <in.jsonl
+	[ "$output" = "$line" ]
+	run -0 --separate-stderr ann-validate -s schema.json <in.jsonl
+	[ "$output" = "$line" ]
+	run -0 --separate-stderr ann-merge in.jsonl
+	[ "$output" = "$line" ]
+	run -0 --separate-stderr ann-merge --vote in.jsonl in.jsonl
+	[[ "$output" == '{"id":"n","v":[9007199254740991, 1234567890123460, 1.7976931348623157e308, -0, 1.0, 0.1],"output":{"v":[9007199254740991, -0, 1.0]},'* ]]
+}

@@ -146,8 +146,60 @@ compact_keeps_tokens(void)
 	ann_buf_release(&out);
 }
 
+/* cJSON prints 9007199254740991 as 9.00719925474099e+15; raw items keep the digits. */
+static void
+keep_numbers_prints_as_written(void)
+{
+	const char *s = "{\"v\": [9007199254740991, 1234567890123460, 1.7976931348623157e308, "
+	    "-0, 1.0, 0.1], \"k\": {\"k\": 1e2, \"k\": [ -1.50E-3 ]}, \"s\": \"9.0\", "
+	    "\"t\": true}";
+	const char *compact = "{\"v\":[9007199254740991,1234567890123460,1.7976931348623157e308,"
+	    "-0,1.0,0.1],\"k\":{\"k\":1e2,\"k\":[-1.50E-3]},\"s\":\"9.0\",\"t\":true}";
+	cJSON *v = cJSON_Parse(s);
+	char *text = cJSON_PrintUnformatted(v);
+
+	/* The fault being fixed: plain cJSON output changes the numbers. */
+	CHECK(strcmp(compact, text) != 0);
+	cJSON_free(text);
+
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(v, s, strlen(s)));
+	text = cJSON_PrintUnformatted(v);
+	CHECK_STR(compact, text);
+	cJSON_free(text);
+	text = cJSON_Print(v);
+	CHECK(strstr(text, "9007199254740991,") != NULL);
+	CHECK(strstr(text, "1.7976931348623157e308,") != NULL);
+	cJSON_free(text);
+	cJSON_Delete(v);
+
+	v = cJSON_Parse("[1]");
+	CHECK_INT(ANN_ERR_SYNTAX, ann_jspan_keep_as_written(v, "", 0));
+	cJSON_Delete(v);
+}
+
+/* A cJSON string ends at U+0000; the raw item keeps the rest. */
+static void
+keep_as_written_holds_nul_strings(void)
+{
+	const char *s = "[\"a\\u0000b\", \"\\\\u0000\", \"c\\u00001\", {\"k\\u0000\": \"\\u0000\"}]";
+	cJSON *v = cJSON_Parse(s);
+	char *text;
+
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(v, s, strlen(s)));
+	/* An escaped backslash before u0000 is no U+0000, so that string stays a string. */
+	CHECK(cJSON_IsString(cJSON_GetArrayItem(v, 1)));
+	CHECK(cJSON_IsRaw(cJSON_GetArrayItem(v, 0)));
+	/* Member names are not kept: "k\u0000" still prints as "k". */
+	text = cJSON_PrintUnformatted(v);
+	CHECK_STR("[\"a\\u0000b\",\"\\\\u0000\",\"c\\u00001\",{\"k\":\"\\u0000\"}]", text);
+	cJSON_free(text);
+	cJSON_Delete(v);
+}
+
 ANN_TEST_MAIN(
 	ANN_TEST(compact_keeps_tokens),
+	ANN_TEST(keep_numbers_prints_as_written),
+	ANN_TEST(keep_as_written_holds_nul_strings),
 	ANN_TEST(fence_with_backticks_in_string),
 	ANN_TEST(bare_object_without_fence),
 	ANN_TEST(fence_labels),

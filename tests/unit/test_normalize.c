@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "jspan.h"
 #include "normalize.h"
 
 /* Runs a text normaliser and compares its whole output. */
@@ -422,6 +423,77 @@ value_readings_and_equality(void)
 	ann_norm_value_release(&b);
 }
 
+/* Beyond 15 digits two amounts can be one double, but their decimals differ. */
+static void
+values_past_double_precision_stay_apart(void)
+{
+	const char *text = "[9007199254740993, 9007199254740992, \"12345678901234567\", "
+	    "\"12345678901234568\", \"１２，３４５，６７８，９０１，２３４，５６７円\", 45000, \"4.5万円\"]";
+	struct ann_norm_options o = ANN_NORM_OPTIONS_INIT;
+	struct ann_error e = ANN_ERROR_INIT;
+	struct ann_norm_value v[7];
+	struct ann_buf shown = ANN_BUF_INIT;
+	cJSON *items = cJSON_Parse(text);
+	size_t i;
+
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(items, text, strlen(text)));
+	o.flags |= ANN_NORM_KANJI_MULTIPLIERS;
+	for (i = 0; i < 7; i++) {
+		ann_norm_value_init(&v[i]);
+		CHECK_INT(ANN_OK, ann_norm_value_set(&v[i], cJSON_GetArrayItem(items, (int)i), &o, &e));
+		CHECK_INT(1, v[i].has_number);
+	}
+	CHECK(v[0].number == v[1].number);
+	CHECK_INT(0, ann_norm_value_equal(&v[0], &v[1], &o));
+	CHECK(v[2].number == v[3].number);
+	CHECK_INT(0, ann_norm_value_equal(&v[2], &v[3], &o));
+	CHECK_INT(1, ann_norm_value_equal(&v[2], &v[4], &o));
+	CHECK_INT(0, ann_norm_value_equal(&v[3], &v[4], &o));
+	CHECK_INT(1, ann_norm_value_equal(&v[5], &v[6], &o));
+
+	/* With a tolerance, the nearness of the doubles decides. */
+	o.tolerance = 1;
+	CHECK_INT(1, ann_norm_value_equal(&v[2], &v[3], &o));
+
+	CHECK_INT(ANN_OK, ann_norm_value_json(&v[3], &shown));
+	CHECK_STR("12345678901234568", shown.data);
+	ann_buf_reset(&shown);
+	CHECK_INT(ANN_OK, ann_norm_value_json(&v[0], &shown));
+	CHECK_STR("9007199254740993", shown.data);
+
+	for (i = 0; i < 7; i++)
+		ann_norm_value_release(&v[i]);
+	ann_buf_release(&shown);
+	cJSON_Delete(items);
+}
+
+/* cJSON would cut both at U+0000 and call them equal. */
+static void
+values_compare_past_nul(void)
+{
+	const char *text = "[\"x\\u0000A\", \"x\\u0000B\", \"x\\u0000A\", \"x\"]";
+	struct ann_norm_options o = ANN_NORM_OPTIONS_INIT;
+	struct ann_error e = ANN_ERROR_INIT;
+	struct ann_norm_value a, b;
+	cJSON *items = cJSON_Parse(text);
+
+	ann_norm_value_init(&a);
+	ann_norm_value_init(&b);
+	CHECK_INT(ANN_OK, ann_jspan_keep_as_written(items, text, strlen(text)));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&a, cJSON_GetArrayItem(items, 0), &o, &e));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 1), &o, &e));
+	CHECK_INT(cJSON_String, a.type);
+	CHECK_INT(3, a.text.len);
+	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 2), &o, &e));
+	CHECK_INT(1, ann_norm_value_equal(&a, &b, &o));
+	CHECK_INT(ANN_OK, ann_norm_value_set(&b, cJSON_GetArrayItem(items, 3), &o, &e));
+	CHECK_INT(0, ann_norm_value_equal(&a, &b, &o));
+	ann_norm_value_release(&a);
+	ann_norm_value_release(&b);
+	cJSON_Delete(items);
+}
+
 static void
 tolerance_allows_binary_rounding(void)
 {
@@ -491,6 +563,8 @@ ANN_TEST_MAIN(
 	ANN_TEST(date_japanese_eras),
 	ANN_TEST(date_era_boundaries),
 	ANN_TEST(value_readings_and_equality),
+	ANN_TEST(values_past_double_precision_stay_apart),
+	ANN_TEST(values_compare_past_nul),
 	ANN_TEST(tolerance_allows_binary_rounding),
 	ANN_TEST(value_json_shows_reading),
 )

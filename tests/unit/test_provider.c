@@ -98,6 +98,53 @@ model_arn_is_one_path_segment(void)
 	ann_provider_call_release(&c);
 }
 
+/* An application inference profile ARN travels as one segment, '/' as %2F. */
+static void
+application_profile_arn_path(void)
+{
+	static const struct { enum ann_provider p; const char *op; } ops[] = {
+		{ ANN_PROVIDER_BEDROCK, "/converse" }, { ANN_PROVIDER_BEDROCK_INVOKE, "/invoke" },
+	};
+	const char *arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/"
+	    "abc123example";
+	const char *wire = "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A111122223333%3A"
+	    "application-inference-profile%2Fabc123example";
+	char expected[256];
+	size_t i;
+
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		struct ann_provider_call c;
+		cJSON *body = build(ops[i].p, arn, tool_request, &c);
+
+		snprintf(expected, sizeof expected, "%s%s", wire, ops[i].op);
+		CHECK_STR(expected, c.path.data);
+		cJSON_Delete(body);
+		ann_provider_call_release(&c);
+	}
+}
+
+/* ann-invoke reads whole replies: no request asks for a stream. */
+static void
+requests_ask_for_whole_replies(void)
+{
+	static const enum ann_provider providers[] = {
+		ANN_PROVIDER_BEDROCK, ANN_PROVIDER_BEDROCK_INVOKE, ANN_PROVIDER_ANTHROPIC,
+		ANN_PROVIDER_OPENAI,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof providers / sizeof providers[0]; i++) {
+		struct ann_provider_call c;
+		cJSON *body = build(providers[i], "m.x-v1:0", tool_request, &c);
+		const cJSON *stream = cJSON_GetObjectItemCaseSensitive(body, "stream");
+
+		CHECK(stream == NULL || cJSON_IsFalse(stream));
+		CHECK(strstr(c.path.data, "stream") == NULL);
+		cJSON_Delete(body);
+		ann_provider_call_release(&c);
+	}
+}
+
 static void
 openai_body(void)
 {
@@ -292,6 +339,22 @@ json_mode_takes_fenced_answer(void)
 	ann_provider_result_release(&r);
 }
 
+/* A string holding ``` does not end the fenced value. */
+static void
+fenced_answer_with_backticks_whole(void)
+{
+	struct ann_provider_result r;
+
+	parse(ANN_PROVIDER_BEDROCK_INVOKE, 0, "{\"stop_reason\":\"end_turn\",\"content\":[{\"type\":"
+	    "\"text\",\"text\":\"Here is the result:\\n```json\\n{\\\"summary\\\": \\\"Run ```make "
+	    "test``` before merging\\\", \\\"label\\\": \\\"dev\\\"}\\n```\\n\"}]}", &r);
+	CHECK_INT(ANN_STOP_DONE, r.stop);
+	CHECK_INT(1, r.has_output);
+	CHECK_STR("{\"summary\":\"Run ```make test``` before merging\",\"label\":\"dev\"}",
+	    r.output.data);
+	ann_provider_result_release(&r);
+}
+
 static void
 malformed_reply_is_an_error(void)
 {
@@ -337,6 +400,8 @@ error_replies_name_type_and_message(void)
 ANN_TEST_MAIN(
 	ANN_TEST(converse_body),
 	ANN_TEST(model_arn_is_one_path_segment),
+	ANN_TEST(application_profile_arn_path),
+	ANN_TEST(requests_ask_for_whole_replies),
 	ANN_TEST(openai_body),
 	ANN_TEST(bad_requests_are_invalid),
 	ANN_TEST(missing_attachment_is_not_found),
@@ -344,6 +409,7 @@ ANN_TEST_MAIN(
 	ANN_TEST(refusals_keep_the_text),
 	ANN_TEST(tool_input_is_copied_byte_for_byte),
 	ANN_TEST(json_mode_takes_fenced_answer),
+	ANN_TEST(fenced_answer_with_backticks_whole),
 	ANN_TEST(malformed_reply_is_an_error),
 	ANN_TEST(error_replies_name_type_and_message),
 )

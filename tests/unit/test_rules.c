@@ -313,6 +313,37 @@ test_logic(void)
 	CHECK_INT(0, run(logic_rules, "{\"a\":1}", loc, kw, msg, sizeof loc));
 }
 
+/* Numeric strings compare with every digit: as doubles these pairs are equal. */
+static void
+test_long_numbers_exact(void)
+{
+	const char *rules = "{\"rules\":[{\"id\":\"same\",\"assert\":{\"eq\":[\"/a\",\"/b\"]}}]}";
+	char loc[256], kw[256], msg[512];
+
+	CHECK_INT(1, run(rules, "{\"a\":\"12345678901234567\",\"b\":\"12345678901234568\"}",
+	    loc, kw, msg, sizeof loc));
+	CHECK_STR("rule same: /a is 12345678901234567, expected equal to /b = 12345678901234568", msg);
+	CHECK_INT(1, run(rules, "{\"a\":\"1234567890123456\",\"b\":1234567890123457}",
+	    loc, kw, msg, sizeof loc));
+	CHECK_INT(1, run(rules, "{\"a\":9007199254740993,\"b\":\"9,007,199,254,740,992\"}",
+	    loc, kw, msg, sizeof loc));
+	CHECK_INT(0, run(rules, "{\"a\":\"１２，３４５，６７８，９０１，２３４，５６７円\","
+	    "\"b\":12345678901234567}", loc, kw, msg, sizeof loc));
+}
+
+/* PCRE2 with Unicode properties, unlike the schema's ECMA-262 pattern (doc/rules.md). */
+static void
+test_matches_unicode_classes(void)
+{
+	const char *rules = "{\"rules\":[{\"id\":\"d\",\"assert\":{\"matches\":[\"/a\",\"^\\\\d+$\"]}},"
+	    "{\"id\":\"ascii\",\"assert\":{\"matches\":[\"/a\",\"^[0-9]+$\"]}}]}";
+	char loc[256], kw[256], msg[512];
+
+	CHECK_INT(1, run(rules, "{\"a\":\"１２３\"}", loc, kw, msg, sizeof loc));
+	CHECK_STR("/x-ann-rules/ascii", kw);
+	CHECK_INT(0, run(rules, "{\"a\":\"123\"}", loc, kw, msg, sizeof loc));
+}
+
 static void
 check_load_error(const char *file, int line, const char *rules, const char *expected)
 {
@@ -387,6 +418,8 @@ ANN_TEST_MAIN(
 	ANN_TEST(test_date_order),
 	ANN_TEST(test_registration_number),
 	ANN_TEST(test_logic),
+	ANN_TEST(test_long_numbers_exact),
+	ANN_TEST(test_matches_unicode_classes),
 	ANN_TEST(test_load_errors),
 	ANN_TEST(test_shipped_rules)
 )

@@ -252,3 +252,27 @@ ann_merge_add_dropped(struct ann_merge_ctx *c, const struct ann_group *g, const 
 		rc = ann_buf_addc(&c->info, ']');
 	return rc;
 }
+
+int
+ann_merge_output_fields(struct ann_fields *f, const struct ann_record *r)
+{
+	size_t len;
+	const char *raw = ann_record_raw(r, "output", &len);
+
+	ann_fields_reset(f);
+	return raw ? ann_fields_collect(f, raw, len, "/output") : ANN_OK;
+}
+
+int
+ann_merge_set_info(struct ann_merge_ctx *c)
+{
+	struct ann_buf *b = &c->info;
+	int rc;
+
+	/* c->info starts with a comma before its first member; turn it into the brace. */
+	if (b->len == 0)
+		return ANN_OK;
+	b->data[0] = '{';
+	rc = ann_buf_addc(b, '}');
+	return rc ? rc : ann_record_edit_set_raw(&c->edit, "merge", b->data, b->len);
+}

@@ -49,6 +49,13 @@ struct ann_schema_map {
 	const char *dir;    /* local directory holding the rest of the URI */
 };
 
+/*
+ * Parses "PREFIX=DIR", the argument of --schema-map, into map: arg is cut
+ * at the '=' and map points into it. A missing '=', prefix or directory
+ * is ANN_ERR_CONFIG.
+ */
+int ann_schema_map_parse(char *arg, struct ann_schema_map *map, struct ann_error *e);
+
 struct ann_schema_options {
 	enum ann_schema_draft draft;   /* dialect for schemas without $schema */
 	int assert_formats;            /* 1: "format" is an assertion */

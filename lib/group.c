@@ -170,8 +170,9 @@ ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
 			*p = '?';
 	ann_log(ANN_LOG_WARN, "%s", msg);
 	if (c->warnings == MERGE_WARN_MAX)
-		ann_log(ANN_LOG_WARN, "further conflicts, ties and missing records are "
-		    "counted in the summary and reported in each record's \"merge\" member only");
+		ann_log(ANN_LOG_WARN, "further conflicts, ties, missing records and unconverted "
+		    "texts are counted in the summary and reported in each record's \"merge\" "
+		    "member only");
 }
 
 /* Returns 1 when the edit sets member name. */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "convert.h"
 #include "err.h"
 #include "export.h"
 #include "fields.h"
@@ -61,6 +62,7 @@ struct ann_merge_ctx {
 	const struct ann_merge_input *in;
 	size_t n_in;
 	const int *from_label_studio;  /* per input: converted from a Label Studio export */
+	struct ann_converter *converter; /* prefer: Label Studio text to schema types, or NULL */
 	struct ann_export *sink;
 	struct ann_merge_stats *stats;
 	struct ann_record_edit edit;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "convert.h"
 #include "group.h"
 #include "strtab.h"
 #include "jsonl.h"
@@ -773,12 +774,26 @@ prepare_inputs(const struct ann_merge_options *opt, const struct ann_merge_input
 	return ANN_OK;
 }
 
+/* Compiles the schema of --schema; a schema that cannot be used is ANN_ERR_CONFIG. */
+static int
+load_schema(const struct ann_merge_options *opt, struct ann_schema **schema,
+    struct ann_error *e)
+{
+	int rc = ann_schema_compile_file(schema, opt->schema_path, &opt->schema, e);
+
+	if (rc && rc != ANN_ERR_NOMEM)
+		rc = e->code = ANN_ERR_CONFIG;
+	return rc;
+}
+
 int
 ann_merge_run(const struct ann_merge_options *opt_in, const struct ann_merge_input *in,
     size_t n_in, int out_fd, struct ann_merge_stats *stats, struct ann_error *e)
 {
 	struct ann_merge_options opt = *opt_in;
 	struct ann_export sink;
+	struct ann_schema *schema = NULL;
+	struct ann_converter converter;
 	struct driver d;
 	int *fds = calloc(n_in ? n_in : 1, sizeof *fds);
 	int *is_ls = calloc(n_in ? n_in : 1, sizeof *is_ls);
@@ -789,6 +804,7 @@ ann_merge_run(const struct ann_merge_options *opt_in, const struct ann_merge_inp
 
 	memset(stats, 0, sizeof *stats);
 	memset(&d, 0, sizeof d);
+	ann_converter_init(&converter, NULL);
 	if (opt.key == NULL)
 		opt.key = "/id";
 	ann_record_init(&d.rec);
@@ -816,6 +832,13 @@ ann_merge_run(const struct ann_merge_options *opt_in, const struct ann_merge_inp
 		rc = ann_error_set(e, ANN_ERR_CONFIG, "expected 1 to %d inputs, got %zu",
 		    ANN_MERGE_MAX_INPUTS, n_in);
 		goto done;
+	}
+	if (opt.schema_path != NULL && opt.mode == ANN_MERGE_PREFER) {
+		rc = load_schema(&opt, &schema, e);
+		if (rc)
+			goto done;
+		ann_converter_init(&converter, schema);
+		d.c.converter = &converter;
 	}
 	rc = prepare_inputs(&opt, in, n_in, fds, is_ls, tmps, stats, e);
 	if (rc)
@@ -858,5 +881,7 @@ done:
 	ann_buf_release(&d.c.key2);
 	ann_fields_release(&d.c.fields);
 	ann_fields_release(&d.c.fields2);
+	ann_converter_release(&converter);
+	ann_schema_free(schema);
 	return rc;
 }

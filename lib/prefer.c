@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "convert.h"
 #include "group.h"
 #include "json.h"
 
@@ -35,6 +36,135 @@ coerce_text(const struct ann_field *upper, const struct ann_field *lower,
 		return upper->raw;
 	*len = scratch->len;
 	return scratch->data;
+}
+
+/*
+ * Sets *raw and *len to the value a field from a Label Studio export
+ * should take: converted to the schema's types at its pointer when
+ * ann-merge has a schema that restricts them, else as coerce_text decides.
+ * *status reports what the conversion did. On ANN_CONVERT_EMPTY *raw is
+ * the field's text unchanged, so the caller can see whether it changed.
+ * *by_schema is set when the converter's notes are about this field.
+ */
+static int
+label_studio_value(struct ann_merge_ctx *c, const struct ann_field *upper,
+    const struct ann_field *lower, const char *path, struct ann_buf *scratch,
+    const char **raw, size_t *len, enum ann_convert_status *status, int *by_schema,
+    struct ann_error *e)
+{
+	int rc;
+
+	*status = ANN_CONVERT_DONE;
+	*by_schema = 0;
+	if (c->converter != NULL && upper->type == ANN_JSON_STRING) {
+		/* Paths start with "/output"; the schema describes what follows. */
+		ann_buf_reset(&c->key);
+		ann_buf_reset(scratch);
+		rc = ann_json_string_decode(upper->raw, upper->raw_len, &c->key);
+		if (rc == ANN_OK)
+			rc = ann_convert_field(c->converter, path + strlen("/output"), c->key.data,
+			    c->key.len, scratch, status, e);
+		if (rc)
+			return rc;
+		*by_schema = *status != ANN_CONVERT_UNTYPED;
+		if (*status == ANN_CONVERT_DONE || *status == ANN_CONVERT_TEXT) {
+			*raw = scratch->data;
+			*len = scratch->len;
+			return ANN_OK;
+		}
+		if (*status == ANN_CONVERT_EMPTY) {
+			*raw = upper->raw;
+			*len = upper->raw_len;
+			return ANN_OK;
+		}
+		*status = ANN_CONVERT_DONE;
+	}
+	*raw = coerce_text(upper, lower, scratch, len);
+	return ANN_OK;
+}
+
+/* Appends one member of "unconverted" for note i of the converter to list. */
+static int
+add_unconverted_entry(struct ann_merge_ctx *c, const struct ann_group_rec *gr, size_t i,
+    struct ann_buf *list)
+{
+	const struct ann_converter *cv = c->converter;
+	const char *field = ann_convert_note_pointer(cv, i);
+	const char *kept = cv->notes[i].status == ANN_CONVERT_EMPTY ? "previous" : "text";
+	struct ann_buf pointer = ANN_BUF_INIT;
+	size_t mark;
+	int rc;
+
+	rc = ann_buf_addf(&pointer, "/output%s", field);
+	if (rc == ANN_OK)
+		rc = ann_buf_adds(list, "{\"field\":");
+	if (rc == ANN_OK)
+		rc = ann_buf_add_json_string(list, pointer.data, pointer.len);
+	ann_buf_release(&pointer);
+	if (rc == ANN_OK)
+		rc = ann_buf_adds(list, ",\"types\":");
+	if (rc == ANN_OK)
+		rc = ann_convert_types_add(list, cv->notes[i].types, 1);
+	if (rc == ANN_OK)
+		rc = ann_buf_addf(list, ",\"kept\":\"%s\",\"source\":", kept);
+	if (rc == ANN_OK) {
+		/* ann_merge_add_source writes to c->info: move its text to list. */
+		mark = c->info.len;
+		rc = ann_merge_add_source(c, gr);
+		if (rc == ANN_OK)
+			rc = ann_buf_add(list, c->info.data + mark, c->info.len - mark);
+		ann_buf_truncate(&c->info, mark);
+	}
+	return rc ? rc : ann_buf_addc(list, '}');
+}
+
+/* Logs note i of the converter: the record, the source, the field and the text. */
+static int
+warn_unconverted(struct ann_merge_ctx *c, const struct ann_group_rec *gr, size_t i)
+{
+	const struct ann_converter *cv = c->converter;
+	const char *field = ann_convert_note_pointer(cv, i);
+	const char *name = c->in[gr->input].name;
+	struct ann_buf types = ANN_BUF_INIT;
+	char shown[80];
+	size_t len;
+	const char *text = ann_convert_note_text(cv, i, &len);
+	int rc = ann_convert_types_add(&types, cv->notes[i].types, 0);
+
+	if (rc == ANN_OK && cv->notes[i].status == ANN_CONVERT_EMPTY)
+		ann_merge_warn(c, "id \"%s\": %s line %zu: /output%s: empty text does not parse "
+		    "as %s; kept the previous value", gr->rec.id.data, name, gr->line_no, field,
+		    types.data);
+	else if (rc == ANN_OK)
+		ann_merge_warn(c, "id \"%s\": %s line %zu: /output%s: \"%s\" does not parse as "
+		    "%s; kept as text", gr->rec.id.data, name, gr->line_no, field,
+		    ann_merge_printable(text, len, shown, sizeof shown), types.data);
+	ann_buf_release(&types);
+	return rc;
+}
+
+/*
+ * Lists every note of the converter (the texts of one field that did not
+ * convert) in list, the members of "unconverted" counted in *n, and on
+ * standard error.
+ */
+static int
+add_unconverted(struct ann_merge_ctx *c, const struct ann_group_rec *gr, struct ann_buf *list,
+    size_t *n)
+{
+	size_t i;
+	int rc = ANN_OK;
+
+	for (i = 0; rc == ANN_OK && i < c->converter->n_notes; i++) {
+		rc = ann_buf_adds(list, *n > 0 ? "," : ",\"unconverted\":[");
+		if (rc == ANN_OK)
+			rc = add_unconverted_entry(c, gr, i, list);
+		if (rc == ANN_OK)
+			rc = warn_unconverted(c, gr, i);
+		(*n)++;
+		c->stats->unconverted++;
+	}
+	return rc;
 }
 
 struct layered {
@@ -163,7 +293,9 @@ ann_prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_
 	struct ann_buf scratch = ANN_BUF_INIT;
 	struct ann_buf built = ANN_BUF_INIT;
 	struct ann_buf layers = ANN_BUF_INIT;
+	struct ann_buf unconverted = ANN_BUF_INIT;
 	struct ann_fields lower;
+	size_t n_unconverted = 0;
 	char *keep = calloc(g->n, 1);
 	size_t n_layers = 0;
 	long base = -1;
@@ -218,10 +350,15 @@ ann_prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_
 			long lo = ann_fields_find(&lower, path);
 			const char *raw = f->v[i].raw;
 			size_t len = f->v[i].raw_len;
+			enum ann_convert_status status = ANN_CONVERT_DONE;
+			int by_schema = 0;
 			int copy = 0;
 
 			if (c->from_label_studio[layer]) {
-				raw = coerce_text(&f->v[i], lo >= 0 ? &lower.v[lo] : NULL, &scratch, &len);
+				rc = label_studio_value(c, &f->v[i], lo >= 0 ? &lower.v[lo] : NULL, path,
+				    &scratch, &raw, &len, &status, &by_schema, e);
+				if (rc)
+					break;
 				copy = raw == scratch.data;
 			}
 			if (at >= 0) {
@@ -234,6 +371,12 @@ ann_prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_
 				if (rc || (c->key.len == c->key2.len
 				    && memcmp(c->key.data, c->key2.data, c->key.len) == 0))
 					continue;
+			}
+
+			/* A text a reviewer emptied where the schema takes no empty value changes nothing. */
+			if (status == ANN_CONVERT_EMPTY) {
+				rc = add_unconverted(c, gr, &unconverted, &n_unconverted);
+				continue;
 			}
 			if (at < 0)
 				layered_remove_overlaps(&l, path, &changed);
@@ -250,12 +393,19 @@ ann_prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_
 				rc = ann_merge_add_source(c, gr);
 			if (rc == ANN_OK)
 				rc = ann_buf_addc(&c->info, '}');
+			if (rc == ANN_OK && by_schema)
+				rc = add_unconverted(c, gr, &unconverted, &n_unconverted);
 			first_override = 0;
 			changed++;
 		}
 	}
 	if (rc == ANN_OK && !first_override)
 		rc = ann_buf_addc(&c->info, ']');
+	if (rc == ANN_OK && n_unconverted > 0) {
+		rc = ann_buf_add(&c->info, unconverted.data, unconverted.len);
+		if (rc == ANN_OK)
+			rc = ann_buf_addc(&c->info, ']');
+	}
 
 	/* With one layer there is nothing to account for beyond the record itself. */
 	if (rc == ANN_OK && n_layers > 1) {
@@ -305,6 +455,7 @@ ann_prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_
 	free(keep);
 	layered_release(&l);
 	ann_buf_release(&layers);
+	ann_buf_release(&unconverted);
 	ann_fields_release(&lower);
 	ann_buf_release(&scratch);
 	ann_buf_release(&built);

@@ -27,12 +27,19 @@ static const char usage_text[] =
 	"\n"
 	"  -b, --by <pointer>         JSON Pointer of the key (default /id)\n"
 	"      --bom                  CSV: start with a UTF-8 byte order mark\n"
+	"      --draft <2020-12|7>    dialect of a --schema without $schema\n"
+	"                             (default: 2020-12)\n"
 	"  -f, --format <format>      jsonl (default), label-studio or csv\n"
 	"  -h, --help                 print this help and exit\n"
 	"  -j, --join                 documents (first file) with their annotations\n"
 	"      --model-version <name> Label Studio: model_version of predictions\n"
 	"  -p, --prefer               later files override output fields of earlier ones\n"
 	"  -q, --quiet                print errors only\n"
+	"      --schema <file>        prefer: the JSON Schema of \"output\"; Label\n"
+	"                             Studio text takes the type it gives a field\n"
+	"                             (default: the type of the value it replaces)\n"
+	"      --schema-map <prefix=dir>  read referenced schemas whose URI starts\n"
+	"                             with prefix from files under dir; repeatable\n"
 	"  -s, --sorted               inputs are sorted by key: merge as streams\n"
 	"  -t, --threshold <share>    vote: list fields with agreement below this\n"
 	"                             share (0 to 1, default 1) for review\n"
@@ -41,10 +48,23 @@ static const char usage_text[] =
 	"      --version              print the version and exit\n"
 	"  -V, --vote                 field-by-field majority over runs, one per file\n"
 	"\n"
-	"Example: ann-merge --prefer model.jsonl corrections.json > dataset.jsonl\n"
+	"Example: ann-merge --prefer --schema invoice.schema.json model.jsonl \\\n"
+	"             corrections.json > dataset.jsonl\n"
 	"See ann-merge(1) for the record members it adds.\n";
 
-enum { OPT_BOM = 256, OPT_MODEL_VERSION, OPT_TO_NAME, OPT_VERSION };
+enum {
+	OPT_BOM = 256,
+	OPT_DRAFT,
+	OPT_MODEL_VERSION,
+	OPT_SCHEMA,
+	OPT_SCHEMA_MAP,
+	OPT_TO_NAME,
+	OPT_VERSION,
+};
+
+#define MAX_SCHEMA_MAPS 16
+
+static struct ann_schema_map schema_maps[MAX_SCHEMA_MAPS];
 
 static int
 set_mode(struct ann_merge_options *o, enum ann_merge_mode m, int *mode_set)
@@ -62,12 +82,15 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 	static const struct option longopts[] = {
 		{ "bom", no_argument, NULL, OPT_BOM },
 		{ "by", required_argument, NULL, 'b' },
+		{ "draft", required_argument, NULL, OPT_DRAFT },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "join", no_argument, NULL, 'j' },
 		{ "model-version", required_argument, NULL, OPT_MODEL_VERSION },
 		{ "prefer", no_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "schema", required_argument, NULL, OPT_SCHEMA },
+		{ "schema-map", required_argument, NULL, OPT_SCHEMA_MAP },
 		{ "sorted", no_argument, NULL, 's' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "to-name", required_argument, NULL, OPT_TO_NAME },
@@ -76,6 +99,7 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 		{ "vote", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ann_error e = ANN_ERROR_INIT;
 	int mode_set = 0;
 	int quiet = 0;
 	int verbose = 0;
@@ -89,6 +113,15 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 			break;
 		case OPT_BOM:
 			o->csv_bom = 1;
+			break;
+		case OPT_DRAFT:
+			if (strcmp(optarg, "2020-12") == 0)
+				o->schema.draft = ANN_SCHEMA_DRAFT_2020_12;
+			else if (strcmp(optarg, "7") == 0 || strcmp(optarg, "07") == 0)
+				o->schema.draft = ANN_SCHEMA_DRAFT_7;
+			else
+				return ann_cli_usage_error("invalid --draft, expected 2020-12 or 7: %s",
+				    optarg);
 			break;
 		case 'f':
 			if (strcmp(optarg, "jsonl") == 0)
@@ -118,6 +151,18 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 		case 'q':
 			quiet = 1;
 			break;
+		case OPT_SCHEMA:
+			o->schema_path = optarg;
+			break;
+		case OPT_SCHEMA_MAP:
+			if (o->schema.n_maps == MAX_SCHEMA_MAPS)
+				return ann_cli_usage_error("too many --schema-map options (at most %d)",
+				    MAX_SCHEMA_MAPS);
+			if (ann_schema_map_parse(optarg, &schema_maps[o->schema.n_maps], &e))
+				return ann_cli_usage_error("%s", e.msg);
+			o->schema.maps = schema_maps;
+			o->schema.n_maps++;
+			break;
 		case 's':
 			o->sorted = 1;
 			break;
@@ -146,6 +191,11 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 		}
 	}
 	ann_cli_verbosity(quiet, verbose);
+	if ((o->schema_path != NULL || o->schema.n_maps > 0 || o->schema.draft)
+	    && o->mode != ANN_MERGE_PREFER)
+		return ann_cli_usage_error("--schema, --schema-map and --draft need --prefer");
+	if (o->schema.n_maps > 0 && o->schema_path == NULL)
+		return ann_cli_usage_error("--schema-map needs --schema");
 	if (o->key[0] != '/' || ann_json_pointer_check(o->key) != ANN_OK)
 		return ann_cli_usage_error("invalid --by, expected a JSON Pointer such as /id: %s",
 		    o->key);
@@ -155,8 +205,12 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 int
 main(int argc, char **argv)
 {
-	struct ann_merge_options o = { ANN_MERGE_UNION, ANN_MERGE_JSONL, "/id", 0, 1.0, 0,
-	    NULL, NULL };
+	struct ann_merge_options o = {
+		.mode = ANN_MERGE_UNION,
+		.format = ANN_MERGE_JSONL,
+		.key = "/id",
+		.threshold = 1.0,
+	};
 	struct ann_merge_stats st;
 	struct ann_error e = ANN_ERROR_INIT;
 	struct ann_merge_input *in = NULL;
@@ -204,6 +258,13 @@ main(int argc, char **argv)
 	    "counterparts, %zu ties, %zu records for review, %zu errors", st.records_in,
 	    st.records_out, st.duplicates, st.conflicts, st.missing, st.ties, st.review,
 	    st.errors);
+	if (st.unconverted == 1)
+		ann_log(ANN_LOG_WARN, "1 reviewer text did not convert to its field's type in the "
+		    "schema; its record's \"merge\" member lists it under \"unconverted\"");
+	else if (st.unconverted > 1)
+		ann_log(ANN_LOG_WARN, "%zu reviewer texts did not convert to their field's type "
+		    "in the schema; each record's \"merge\" member lists them under "
+		    "\"unconverted\"", st.unconverted);
 	rc = ann_cli_exit_status(rc, &e, st.broken_pipe, st.errors);
 done:
 	for (i = 0; i < n; i++)

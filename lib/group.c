@@ -170,8 +170,9 @@ ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
 			*p = '?';
 	ann_log(ANN_LOG_WARN, "%s", msg);
 	if (c->warnings == MERGE_WARN_MAX)
-		ann_log(ANN_LOG_WARN, "further conflicts, ties and missing records are "
-		    "counted in the summary and reported in each record's \"merge\" member only");
+		ann_log(ANN_LOG_WARN, "further conflicts, ties, missing records and unconverted "
+		    "texts are counted in the summary and reported in each record's \"merge\" "
+		    "member only");
 }
 
 /* Returns 1 when the edit sets member name. */
@@ -251,4 +252,28 @@ ann_merge_add_dropped(struct ann_merge_ctx *c, const struct ann_group *g, const 
 	if (rc == ANN_OK && !first)
 		rc = ann_buf_addc(&c->info, ']');
 	return rc;
+}
+
+int
+ann_merge_output_fields(struct ann_fields *f, const struct ann_record *r)
+{
+	size_t len;
+	const char *raw = ann_record_raw(r, "output", &len);
+
+	ann_fields_reset(f);
+	return raw ? ann_fields_collect(f, raw, len, "/output") : ANN_OK;
+}
+
+int
+ann_merge_set_info(struct ann_merge_ctx *c)
+{
+	struct ann_buf *b = &c->info;
+	int rc;
+
+	/* c->info starts with a comma before its first member; turn it into the brace. */
+	if (b->len == 0)
+		return ANN_OK;
+	b->data[0] = '{';
+	rc = ann_buf_addc(b, '}');
+	return rc ? rc : ann_record_edit_set_raw(&c->edit, "merge", b->data, b->len);
 }

@@ -1,5 +1,5 @@
 /*
- * Internal to ann-merge (lib/merge.c, lib/vote.c): a group of records that
+ * Internal to ann-merge (lib/merge.c, lib/prefer.c, lib/vote.c): a group of records that
  * share one key, the best-record rule, and the context the modes write
  * through. Not part of the interface other commands use.
  */
@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "convert.h"
 #include "err.h"
 #include "export.h"
 #include "fields.h"
@@ -61,6 +62,7 @@ struct ann_merge_ctx {
 	const struct ann_merge_input *in;
 	size_t n_in;
 	const int *from_label_studio;  /* per input: converted from a Label Studio export */
+	struct ann_converter *converter; /* prefer: Label Studio text to schema types, or NULL */
 	struct ann_export *sink;
 	struct ann_merge_stats *stats;
 	struct ann_record_edit edit;
@@ -92,6 +94,15 @@ int ann_merge_add_source(struct ann_merge_ctx *c, const struct ann_group_rec *gr
 
 /* Appends ,"dropped":[...] listing every record of g not flagged in keep. */
 int ann_merge_add_dropped(struct ann_merge_ctx *c, const struct ann_group *g, const char *keep);
+
+/* Collects the fields of record r's "output" (paths start with "/output"). */
+int ann_merge_output_fields(struct ann_fields *f, const struct ann_record *r);
+
+/* Sets the "merge" member from c->info (an object's members without braces). */
+int ann_merge_set_info(struct ann_merge_ctx *c);
+
+/* The prefer mode: the output of the lowest layer, overridden field by field by later inputs. */
+int ann_prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error *e);
 
 /* The vote mode: decides one group. */
 int ann_vote_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error *e);

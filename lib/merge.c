@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "convert.h"
 #include "group.h"
 #include "strtab.h"
 #include "jsonl.h"
@@ -75,17 +76,6 @@ add_path_list(struct ann_buf *out, const char *name, const struct ann_buf *list,
 	return rc ? rc : ann_buf_addc(out, ']');
 }
 
-/* Collects the fields of record r's "output" (paths start with "/output"). */
-static int
-output_fields(struct ann_fields *f, const struct ann_record *r)
-{
-	size_t len;
-	const char *raw = ann_record_raw(r, "output", &len);
-
-	ann_fields_reset(f);
-	return raw ? ann_fields_collect(f, raw, len, "/output") : ANN_OK;
-}
-
 /*
  * Adds to list the output fields on which records a and b disagree: a
  * different value, or a field only one of them has.
@@ -99,9 +89,9 @@ diff_outputs(struct ann_merge_ctx *c, const struct ann_record *a, const struct a
 	size_t i;
 	int rc;
 
-	rc = output_fields(fa, a);
+	rc = ann_merge_output_fields(fa, a);
 	if (rc == ANN_OK)
-		rc = output_fields(fb, b);
+		rc = ann_merge_output_fields(fb, b);
 	for (i = 0; rc == ANN_OK && i < fa->n; i++) {
 		long j = ann_fields_find(fb, ann_fields_path(fa, i));
 
@@ -122,21 +112,6 @@ diff_outputs(struct ann_merge_ctx *c, const struct ann_record *a, const struct a
 		if (ann_fields_find(fa, ann_fields_path(fb, i)) < 0)
 			rc = add_unique(list, n, ann_fields_path(fb, i));
 	return rc;
-}
-
-/* Sets the "merge" member from c->info (an object's members without braces). */
-static int
-set_info(struct ann_merge_ctx *c)
-{
-	struct ann_buf *b = &c->info;
-	int rc;
-
-	/* c->info starts with a comma before its first member; turn it into the brace. */
-	if (b->len == 0)
-		return ANN_OK;
-	b->data[0] = '{';
-	rc = ann_buf_addc(b, '}');
-	return rc ? rc : ann_record_edit_set_raw(&c->edit, "merge", b->data, b->len);
 }
 
 /* Union: keep the best record, list the others, and report disagreeing equals. */
@@ -176,7 +151,7 @@ union_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error
 		    list_text(&conflicts, n_conflicts), c->in[kept->input].name, kept->line_no);
 	}
 	if (rc == ANN_OK)
-		rc = set_info(c);
+		rc = ann_merge_set_info(c);
 	if (rc)
 		rc = ann_error_set(e, rc, "out of memory merging records");
 	else
@@ -262,315 +237,13 @@ join_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error 
 	if (rc == ANN_OK)
 		rc = ann_merge_add_dropped(c, g, keep);
 	if (rc == ANN_OK)
-		rc = set_info(c);
+		rc = ann_merge_set_info(c);
 	if (rc)
 		rc = ann_error_set(e, rc, "out of memory joining records");
 	else
 		rc = ann_merge_emit(c, &out->rec, e);
 	free(keep);
 	ann_buf_release(&conflicts);
-	return rc;
-}
-
-/*
- * Returns the value a field from a Label Studio export should take, and
- * its length in *len. Label Studio gives text back, so a correction of a
- * number, true, false or null field becomes that type again when its text
- * is one.
- */
-static const char *
-coerce_text(const struct ann_field *upper, const struct ann_field *lower,
-    struct ann_buf *scratch, size_t *len)
-{
-	enum ann_json_type t;
-
-	*len = upper->raw_len;
-	if (upper->type != ANN_JSON_STRING || lower == NULL || lower->type == ANN_JSON_STRING)
-		return upper->raw;
-	ann_buf_reset(scratch);
-	if (ann_json_string_decode(upper->raw, upper->raw_len, scratch)
-	    || scratch->len == 0 || ann_json_check(scratch->data, scratch->len, NULL, NULL))
-		return upper->raw;
-	t = ann_json_type_at(scratch->data);
-	if (t != lower->type && !(t == ANN_JSON_TRUE && lower->type == ANN_JSON_FALSE)
-	    && !(t == ANN_JSON_FALSE && lower->type == ANN_JSON_TRUE))
-		return upper->raw;
-	*len = scratch->len;
-	return scratch->data;
-}
-
-struct layered {
-	const char **paths;
-	const char **raws;
-	size_t *lens;
-	size_t n;
-	size_t cap;
-	struct ann_buf store; /* paths and coerced values, kept by offset until the end */
-	size_t *path_off;
-	size_t *raw_off;      /* SIZE_MAX when raws[i] points into a record */
-};
-
-static int
-layered_grow(struct layered *l)
-{
-	size_t cap = l->cap ? l->cap * 2 : 32;
-	void *p;
-
-	if ((p = realloc(l->paths, cap * sizeof *l->paths)) == NULL)
-		return ANN_ERR_NOMEM;
-	l->paths = p;
-	if ((p = realloc(l->raws, cap * sizeof *l->raws)) == NULL)
-		return ANN_ERR_NOMEM;
-	l->raws = p;
-	if ((p = realloc(l->lens, cap * sizeof *l->lens)) == NULL)
-		return ANN_ERR_NOMEM;
-	l->lens = p;
-	if ((p = realloc(l->path_off, cap * sizeof *l->path_off)) == NULL)
-		return ANN_ERR_NOMEM;
-	l->path_off = p;
-	if ((p = realloc(l->raw_off, cap * sizeof *l->raw_off)) == NULL)
-		return ANN_ERR_NOMEM;
-	l->raw_off = p;
-	l->cap = cap;
-	return ANN_OK;
-}
-
-static void
-layered_release(struct layered *l)
-{
-	free(l->paths);
-	free(l->raws);
-	free(l->lens);
-	free(l->path_off);
-	free(l->raw_off);
-	ann_buf_release(&l->store);
-}
-
-static long
-layered_find(const struct layered *l, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->store.data + l->path_off[i], path) == 0)
-			return (long)i;
-	return -1;
-}
-
-/* Returns 1 when pointer a names an object that contains the field at pointer b. */
-static int
-is_ancestor(const char *a, const char *b)
-{
-	size_t n = strlen(a);
-
-	return strncmp(a, b, n) == 0 && b[n] == '/';
-}
-
-/*
- * Removes the fields that a new field at path replaces because the layers
- * disagree on the structure: "/output/vendor" set to a string replaces
- * "/output/vendor/name", and the other way round. Counts them in *removed.
- */
-static void
-layered_remove_overlaps(struct layered *l, const char *path, size_t *removed)
-{
-	size_t i = 0;
-
-	while (i < l->n) {
-		const char *p = l->store.data + l->path_off[i];
-		size_t rest = l->n - i - 1;
-
-		if (!is_ancestor(p, path) && !is_ancestor(path, p)) {
-			i++;
-			continue;
-		}
-		memmove(&l->raws[i], &l->raws[i + 1], rest * sizeof *l->raws);
-		memmove(&l->lens[i], &l->lens[i + 1], rest * sizeof *l->lens);
-		memmove(&l->path_off[i], &l->path_off[i + 1], rest * sizeof *l->path_off);
-		memmove(&l->raw_off[i], &l->raw_off[i + 1], rest * sizeof *l->raw_off);
-		l->n--;
-		(*removed)++;
-	}
-}
-
-/* Sets field path to raw (copied into the store when copy is set). */
-static int
-layered_set(struct layered *l, long i, const char *path, const char *raw, size_t len, int copy)
-{
-	int rc;
-
-	if (i < 0) {
-		if (l->n == l->cap && (rc = layered_grow(l)))
-			return rc;
-		i = (long)l->n++;
-		l->path_off[i] = l->store.len;
-		if ((rc = ann_buf_add(&l->store, path, strlen(path) + 1)))
-			return rc;
-	}
-	l->raws[i] = raw;
-	l->lens[i] = len;
-	l->raw_off[i] = SIZE_MAX;
-	if (copy) {
-		l->raw_off[i] = l->store.len;
-		if ((rc = ann_buf_add(&l->store, raw, len + 1)))
-			return rc;
-	}
-	return ANN_OK;
-}
-
-/* Prefer: the output of the lowest layer, overridden field by field by later inputs. */
-static int
-prefer_group(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error *e)
-{
-	struct layered l;
-	struct ann_buf scratch = ANN_BUF_INIT;
-	struct ann_buf built = ANN_BUF_INIT;
-	struct ann_buf layers = ANN_BUF_INIT;
-	struct ann_fields lower;
-	char *keep = calloc(g->n, 1);
-	size_t n_layers = 0;
-	long base = -1;
-	size_t changed = 0;
-	size_t layer;
-	size_t i;
-	int first_override = 1;
-	int rc = ANN_OK;
-
-	memset(&l, 0, sizeof l);
-	ann_buf_init(&l.store, 0);
-	ann_fields_init(&lower);
-	if (keep == NULL)
-		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory layering records");
-
-	for (layer = 0; rc == ANN_OK && layer < c->n_in; layer++) {
-		long best = ann_group_best(g, layer, layer + 1);
-		const struct ann_group_rec *gr;
-		struct ann_fields *f = &c->fields;
-
-		if (best < 0)
-			continue;
-		keep[best] = 1;
-		gr = &g->v[best];
-		n_layers++;
-		if (rc == ANN_OK)
-			rc = ann_buf_adds(&layers, n_layers > 1 ? "," : ",\"layers\":[");
-		if (rc == ANN_OK) {
-			/* Build the source in c->info, then move it to the list of layers. */
-			size_t mark = c->info.len;
-
-			rc = ann_merge_add_source(c, gr);
-			if (rc == ANN_OK)
-				rc = ann_buf_add(&layers, c->info.data + mark, c->info.len - mark);
-			ann_buf_truncate(&c->info, mark);
-		}
-		if (base < 0) {
-			base = best;
-			rc = output_fields(&lower, &gr->rec);
-			for (i = 0; rc == ANN_OK && i < lower.n; i++)
-				rc = layered_set(&l, -1, ann_fields_path(&lower, i), lower.v[i].raw,
-				    lower.v[i].raw_len, 0);
-			continue;
-		}
-		if (gr->rank == ANN_RANK_ERROR)
-			continue;
-
-		rc = output_fields(f, &gr->rec);
-		for (i = 0; rc == ANN_OK && i < f->n; i++) {
-			const char *path = ann_fields_path(f, i);
-			long at = layered_find(&l, path);
-			long lo = ann_fields_find(&lower, path);
-			const char *raw = f->v[i].raw;
-			size_t len = f->v[i].raw_len;
-			int copy = 0;
-
-			if (c->from_label_studio[layer]) {
-				raw = coerce_text(&f->v[i], lo >= 0 ? &lower.v[lo] : NULL, &scratch, &len);
-				copy = raw == scratch.data;
-			}
-			if (at >= 0) {
-				ann_buf_reset(&c->key);
-				ann_buf_reset(&c->key2);
-				rc = ann_field_key(&c->key, raw, len);
-				if (rc == ANN_OK)
-					rc = ann_field_key(&c->key2, l.raw_off[at] == SIZE_MAX
-					    ? l.raws[at] : l.store.data + l.raw_off[at], l.lens[at]);
-				if (rc || (c->key.len == c->key2.len
-				    && memcmp(c->key.data, c->key2.data, c->key.len) == 0))
-					continue;
-			}
-			if (at < 0)
-				layered_remove_overlaps(&l, path, &changed);
-			rc = layered_set(&l, at, path, raw, len, copy);
-			if (rc == ANN_OK)
-				rc = ann_buf_adds(&c->info, first_override ? ",\"overrides\":[" : ",");
-			if (rc == ANN_OK)
-				rc = ann_buf_adds(&c->info, "{\"field\":");
-			if (rc == ANN_OK)
-				rc = ann_buf_add_json_string(&c->info, path, strlen(path));
-			if (rc == ANN_OK)
-				rc = ann_buf_adds(&c->info, ",\"source\":");
-			if (rc == ANN_OK)
-				rc = ann_merge_add_source(c, gr);
-			if (rc == ANN_OK)
-				rc = ann_buf_addc(&c->info, '}');
-			first_override = 0;
-			changed++;
-		}
-	}
-	if (rc == ANN_OK && !first_override)
-		rc = ann_buf_addc(&c->info, ']');
-
-	/* With one layer there is nothing to account for beyond the record itself. */
-	if (rc == ANN_OK && n_layers > 1) {
-		rc = ann_buf_add(&c->info, layers.data, layers.len);
-		if (rc == ANN_OK)
-			rc = ann_buf_addc(&c->info, ']');
-	}
-
-	/* Pointers into the store are only final now that it has stopped growing. */
-	for (i = 0; rc == ANN_OK && i < l.n; i++) {
-		l.paths[i] = l.store.data + l.path_off[i];
-		if (l.raw_off[i] != SIZE_MAX)
-			l.raws[i] = l.store.data + l.raw_off[i];
-	}
-
-	if (rc == ANN_OK && g->v[base].input != 0) {
-		c->stats->missing++;
-		ann_merge_warn(c, "id \"%s\": not in %s, the base layer; layered on %s line %zu",
-		    g->v[base].rec.id.data, c->in[0].name, c->in[g->v[base].input].name,
-		    g->v[base].line_no);
-		rc = ann_buf_adds(&c->info, ",\"missing\":[");
-		if (rc == ANN_OK)
-			rc = ann_buf_add_json_string(&c->info, c->in[0].name, strlen(c->in[0].name));
-		if (rc == ANN_OK)
-			rc = ann_buf_addc(&c->info, ']');
-	}
-	if (rc == ANN_OK)
-		rc = ann_merge_add_dropped(c, g, keep);
-	if (rc == ANN_OK && changed > 0) {
-		/* Overlapping paths were removed above, so every field finds its place. */
-		rc = ann_fields_build(&built, l.paths, l.raws, l.lens, l.n, NULL);
-		/* Paths start with "/output", so the built object contains one member. */
-		if (rc == ANN_OK && built.len >= 12 && memcmp(built.data, "{\"output\":", 10) == 0) {
-			rc = ann_record_edit_set_raw(&c->edit, "output", built.data + 10,
-			    built.len - 11);
-			if (rc == ANN_OK && ann_record_get(&g->v[base].rec, "validation"))
-				rc = ann_record_edit_remove(&c->edit, "validation");
-		}
-	}
-	if (rc == ANN_OK)
-		rc = set_info(c);
-	if (rc)
-		rc = ann_error_set(e, rc, "out of memory layering records");
-	else
-		rc = ann_merge_emit(c, &g->v[base].rec, e);
-
-	free(keep);
-	layered_release(&l);
-	ann_buf_release(&layers);
-	ann_fields_release(&lower);
-	ann_buf_release(&scratch);
-	ann_buf_release(&built);
 	return rc;
 }
 
@@ -585,7 +258,7 @@ decide(struct ann_merge_ctx *c, const struct ann_group *g, struct ann_error *e)
 	case ANN_MERGE_VOTE:
 		return ann_vote_group(c, g, e);
 	case ANN_MERGE_PREFER:
-		return prefer_group(c, g, e);
+		return ann_prefer_group(c, g, e);
 	case ANN_MERGE_UNION:
 		break;
 	}
@@ -643,7 +316,7 @@ tag_input(struct ann_merge_ctx *c, size_t input)
 	rc = ann_buf_adds(&c->info, ",\"input\":");
 	if (rc == ANN_OK)
 		rc = ann_buf_add_json_string(&c->info, c->in[input].name, strlen(c->in[input].name));
-	return rc ? rc : set_info(c);
+	return rc ? rc : ann_merge_set_info(c);
 }
 
 /* Writes the error record for a line that is not a record. */
@@ -1100,12 +773,26 @@ prepare_inputs(const struct ann_merge_options *opt, const struct ann_merge_input
 	return ANN_OK;
 }
 
+/* Compiles the schema of --schema; a schema that cannot be used is ANN_ERR_CONFIG. */
+static int
+load_schema(const struct ann_merge_options *opt, struct ann_schema **schema,
+    struct ann_error *e)
+{
+	int rc = ann_schema_compile_file(schema, opt->schema_path, &opt->schema, e);
+
+	if (rc && rc != ANN_ERR_NOMEM)
+		rc = e->code = ANN_ERR_CONFIG;
+	return rc;
+}
+
 int
 ann_merge_run(const struct ann_merge_options *opt_in, const struct ann_merge_input *in,
     size_t n_in, int out_fd, struct ann_merge_stats *stats, struct ann_error *e)
 {
 	struct ann_merge_options opt = *opt_in;
 	struct ann_export sink;
+	struct ann_schema *schema = NULL;
+	struct ann_converter converter;
 	struct driver d;
 	int *fds = calloc(n_in ? n_in : 1, sizeof *fds);
 	int *is_ls = calloc(n_in ? n_in : 1, sizeof *is_ls);
@@ -1116,6 +803,7 @@ ann_merge_run(const struct ann_merge_options *opt_in, const struct ann_merge_inp
 
 	memset(stats, 0, sizeof *stats);
 	memset(&d, 0, sizeof d);
+	ann_converter_init(&converter, NULL);
 	if (opt.key == NULL)
 		opt.key = "/id";
 	ann_record_init(&d.rec);
@@ -1143,6 +831,13 @@ ann_merge_run(const struct ann_merge_options *opt_in, const struct ann_merge_inp
 		rc = ann_error_set(e, ANN_ERR_CONFIG, "expected 1 to %d inputs, got %zu",
 		    ANN_MERGE_MAX_INPUTS, n_in);
 		goto done;
+	}
+	if (opt.schema_path != NULL && opt.mode == ANN_MERGE_PREFER) {
+		rc = load_schema(&opt, &schema, e);
+		if (rc)
+			goto done;
+		ann_converter_init(&converter, schema);
+		d.c.converter = &converter;
 	}
 	rc = prepare_inputs(&opt, in, n_in, fds, is_ls, tmps, stats, e);
 	if (rc)
@@ -1185,5 +880,7 @@ done:
 	ann_buf_release(&d.c.key2);
 	ann_fields_release(&d.c.fields);
 	ann_fields_release(&d.c.fields2);
+	ann_converter_release(&converter);
+	ann_schema_free(schema);
 	return rc;
 }

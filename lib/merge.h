@@ -16,6 +16,12 @@
  * null), then valid false, then a record with an "error" member; among
  * equals, the later attempt (later input, then later line).
  *
+ * Label Studio returns text, so in prefer the text of a layer read from a
+ * Label Studio export is converted. With schema_path it takes the type
+ * the schema gives at the field's pointer (lib/convert.h). Without it,
+ * or where the schema allows every type, it takes the type of the value
+ * it replaces when the text spells one.
+ *
  * Memory: with sorted inputs (every input in byte order of its keys) the
  * inputs are merged as streams and memory holds one group. Otherwise the
  * inputs are indexed first, which takes memory per distinct key (the key
@@ -28,7 +34,9 @@
  *   2. ann_merge_run(), which reads every input and writes the result;
  *   3. read struct ann_merge_stats; the caller closes the descriptors.
  * Errors: ann_merge_run returns 0 or a negative enum ann_err with *e set.
- * ANN_ERR_INVALID means an input given as sorted is not; ANN_ERR_IO with
+ * ANN_ERR_CONFIG means a bad option or a schema that cannot be compiled,
+ * found before any output. ANN_ERR_INVALID means an input given as
+ * sorted is not; ANN_ERR_IO with
  * stats.broken_pipe set means the reader of the output went away.
  */
 #ifndef ANN_MERGE_H
@@ -37,6 +45,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "schema.h"
 
 enum ann_merge_mode {
 	ANN_MERGE_UNION,   /* deduplicate: the best record of each key */
@@ -60,6 +69,8 @@ struct ann_merge_options {
 	int csv_bom;               /* CSV: start with a UTF-8 byte order mark */
 	const char *ls_to_name;    /* Label Studio: object tag name; "text" when NULL */
 	const char *model_version; /* Label Studio: overrides the record's "model" */
+	const char *schema_path;   /* prefer: JSON Schema of "output", or NULL (see below) */
+	struct ann_schema_options schema; /* how to compile it: dialect and schema maps */
 };
 
 struct ann_merge_input {
@@ -77,6 +88,7 @@ struct ann_merge_stats {
 	size_t review;       /* vote: records with fields below the threshold */
 	size_t errors;       /* output records that carry an "error" member */
 	size_t label_studio; /* inputs read as Label Studio exports */
+	size_t unconverted;  /* prefer: reviewer texts the schema's types did not take */
 	int broken_pipe;
 };
 

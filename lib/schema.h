@@ -49,6 +49,13 @@ struct ann_schema_map {
 	const char *dir;    /* local directory holding the rest of the URI */
 };
 
+/*
+ * Parses "PREFIX=DIR", the argument of --schema-map, into map: arg is cut
+ * at the '=' and map points into it. A missing '=', prefix or directory
+ * is ANN_ERR_CONFIG.
+ */
+int ann_schema_map_parse(char *arg, struct ann_schema_map *map, struct ann_error *e);
+
 struct ann_schema_options {
 	enum ann_schema_draft draft;   /* dialect for schemas without $schema */
 	int assert_formats;            /* 1: "format" is an assertion */
@@ -115,6 +122,35 @@ int ann_schema_validate(struct ann_schema_validator *v, const struct ann_jsonv *
 /* Parses s[0..n) as JSON and validates it; a syntax error is ANN_ERR_SYNTAX. */
 int ann_schema_validate_text(struct ann_schema_validator *v, const char *s, size_t n,
     struct ann_schema_result *r, struct ann_error *e);
+
+/*
+ * Instance types as bits. ANN_SCHEMA_NUMBER is any number and always
+ * comes with ANN_SCHEMA_INTEGER; ANN_SCHEMA_INTEGER alone is a number
+ * without a fractional part (1.0 counts, as in "type": "integer").
+ */
+enum ann_schema_type {
+	ANN_SCHEMA_NULL = 1 << 0,
+	ANN_SCHEMA_BOOLEAN = 1 << 1,
+	ANN_SCHEMA_OBJECT = 1 << 2,
+	ANN_SCHEMA_ARRAY = 1 << 3,
+	ANN_SCHEMA_NUMBER = 1 << 4,
+	ANN_SCHEMA_STRING = 1 << 5,
+	ANN_SCHEMA_INTEGER = 1 << 6,
+};
+#define ANN_SCHEMA_ANY_TYPE 0x7fu
+
+/*
+ * Sets *types to the types the schema allows for the value at the JSON
+ * Pointer pointer of an instance (RFC 6901, "" is the root), read from
+ * the schema alone. It reads type, const and enum through $ref, allOf,
+ * anyOf, oneOf, properties, patternProperties, additionalProperties,
+ * prefixItems and items (lib/schema_types.c lists what is not followed). The result is
+ * ANN_SCHEMA_ANY_TYPE where the schema does not restrict the type, and 0
+ * where no value may be (a false schema, or additionalProperties false).
+ * An invalid pointer is ANN_ERR_INVALID.
+ */
+int ann_schema_types_at(const struct ann_schema *schema, const char *pointer, unsigned *types,
+    struct ann_error *e);
 
 /* Format checks, shared with the "format" keyword. name is e.g. "date". */
 int ann_schema_format_known(const char *name);

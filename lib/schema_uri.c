@@ -272,3 +272,17 @@ sch_percent_decode(const char *s, size_t n, struct ann_buf *out)
 	}
 	return rc;
 }
+
+int
+ann_schema_map_parse(char *arg, struct ann_schema_map *map, struct ann_error *e)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		return ann_error_set(e, ANN_ERR_CONFIG, "invalid --schema-map, expected PREFIX=DIR: %s",
+		    arg);
+	*eq = '\0';
+	map->prefix = arg;
+	map->dir = eq + 1;
+	return ANN_OK;
+}

@@ -53,19 +53,15 @@ ann_validate_opts_init(struct ann_validate_opts *o)
 int
 ann_validate_add_map(struct ann_validate_opts *o, char *arg, struct ann_error *e)
 {
-	char *eq = strchr(arg, '=');
+	int rc;
 
-	if (eq == NULL || eq == arg || eq[1] == '\0')
-		return ann_error_set(e, ANN_ERR_CONFIG,
-		    "invalid --schema-map, expected PREFIX=DIR: %s", arg);
 	if (o->n_maps == ANN_VALIDATE_MAX_MAPS)
 		return ann_error_set(e, ANN_ERR_CONFIG, "too many --schema-map options (at most %d)",
 		    ANN_VALIDATE_MAX_MAPS);
-	*eq = '\0';
-	o->maps[o->n_maps].prefix = arg;
-	o->maps[o->n_maps].dir = eq + 1;
-	o->n_maps++;
-	return ANN_OK;
+	rc = ann_schema_map_parse(arg, &o->maps[o->n_maps], e);
+	if (rc == ANN_OK)
+		o->n_maps++;
+	return rc;
 }
 
 /* Decodes one JSON Pointer segment (~1 is '/', ~0 is '~') into out. */

@@ -421,3 +421,126 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	[[ "${lines[0]}" == '{"id":"b","n":2,"merge":{"kept":{"input":"in.jsonl","line":5,"status":"unchecked"},"dropped":[{"input":"in.jsonl","line":1,"status":"unchecked"}]}}' ]]
 	[ "${lines[1]}" = '{"id":"a","t":"請求書"}' ]
 }
+
+# Writes export.json: tasks for model.jsonl as Label Studio would return
+# them after review; the arguments go to simulate-review.py.
+review() {
+	ann-merge --format label-studio model.jsonl >tasks.json || return 1
+	python3 "$ANN_TOP/share/labelstudio/simulate-review.py" tasks.json "$@" >export.json
+}
+
+@test "prefer --schema gives a corrected amount the schema's integer type" {
+	printf '%s\n' '{"id":"d1","output":{"subtotal":67020,"total":"¥73,720"}}' >model.jsonl
+	review --correct d1 total 73720
+
+	run --separate-stderr ann-merge --prefer model.jsonl export.json
+	[ "$status" -eq 0 ]
+	[ "$(jq_py 'r["output"]' <(echo "$output"))" = '{"subtotal":67020,"total":"73720"}' ]
+
+	run --separate-stderr ann-merge --prefer --schema "$ANN_TOP/schemas/invoice.schema.json" model.jsonl export.json
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"id":"d1","output":{"subtotal":67020,"total":73720},"merge":{"overrides":[{"field":"/output/total",'* ]]
+	[ "$(jq_py '"unconverted" in r["merge"]' <(echo "$output"))" = false ]
+	[ -z "$stderr" ]
+}
+
+@test "prefer --schema takes the first type of a union that parses" {
+	cat >s.json <<-'EOF2'
+	{"type": "object", "properties": {
+	  "a": {"type": ["integer", "null"]}, "b": {"type": ["string", "null"]},
+	  "c": {"type": ["string", "integer"]}, "d": {"type": ["boolean", "null"]}}}
+	EOF2
+	printf '%s\n' '{"id":"d1","output":{"a":5,"b":"x","c":"T1","d":true}}' \
+	    '{"id":"d2","output":{"a":5,"b":"x","c":"T1","d":true}}' >model.jsonl
+	review --correct d1 a null --correct d1 b null --correct d1 c 12 --correct d1 d false \
+	    --correct d2 a '' --correct d2 b '' --correct d2 c 012 --correct d2 d ' true '
+	run --separate-stderr ann-merge --prefer --schema s.json model.jsonl export.json
+	[ "$status" -eq 0 ]
+	[ "$(jq_py 'r["output"]' <(echo "$output"))" = "$(printf '%s\n' \
+	    '{"a":null,"b":null,"c":12,"d":false}' '{"a":null,"b":null,"c":"012","d":true}')" ]
+	[ -z "$stderr" ]
+}
+
+@test "prefer --schema converts fields inside a line item array" {
+	printf '%s\n' '{"id":"d1","output":{"line_items":[{"description":"x","quantity":1,"unit_price":null,"amount":"¥1,000"}]}}' >model.jsonl
+	review --correct d1 line_items '[{"description":"x","quantity":"2.5","unit_price":"400","amount":"1000"},{"description":"100","quantity":null,"unit_price":"","amount":"¥2,000"}]'
+	run --separate-stderr ann-merge --prefer --schema "$ANN_TOP/schemas/invoice.schema.json" model.jsonl export.json
+	[ "$status" -eq 0 ]
+	[ "$(jq_py 'r["output"]' <(echo "$output"))" = '{"line_items":[{"description":"x","quantity":2.5,"unit_price":400,"amount":1000},{"description":"100","quantity":null,"unit_price":null,"amount":"¥2,000"}]}' ]
+	[ "$(jq_py 'r["merge"]["unconverted"]' <(echo "$output"))" = '[{"field":"/output/line_items/1/amount","types":["integer"],"kept":"text","source":{"input":"export.json","line":1,"status":"unchecked"}}]' ]
+	[[ "$stderr" == *'warning: id "d1": export.json line 1: /output/line_items/1/amount: "¥2,000" does not parse as integer; kept as text'* ]]
+}
+
+@test "prefer --schema keeps big integers and decimals exact" {
+	echo '{"properties": {"n": {"type": "integer"}, "r": {"type": "number"}, "s": {"type": "number"}}}' >s.json
+	printf '%s\n' '{"id":"d1","output":{"n":1,"r":1,"s":1}}' >model.jsonl
+	review --correct d1 n 9007199254740993 --correct d1 r 0.1 --correct d1 s 123456789012345678901234567890.10
+	run --separate-stderr ann-merge --prefer --schema s.json model.jsonl export.json
+	[ "$status" -eq 0 ]
+	[[ "$output" == '{"id":"d1","output":{"n":9007199254740993,"r":0.1,"s":123456789012345678901234567890.10},"merge":'* ]]
+	# The exact digits still pass the schema.
+	run -0 --separate-stderr ann-validate -s s.json <<<"$output"
+	[[ "$output" == *'"validation":{"valid":true'* ]]
+}
+
+@test "prefer --schema keeps text that does not parse and notes it" {
+	printf '%s\n' '{"id":"d1","output":{"subtotal":67020,"total":"¥73,720"}}' >model.jsonl
+	review --correct d1 total '７３,７２０'
+	run --separate-stderr ann-merge --prefer --schema "$ANN_TOP/schemas/invoice.schema.json" model.jsonl export.json
+	[ "$status" -eq 0 ]
+	[ "$(jq_py 'r["output"]["total"]' <(echo "$output"))" = '"７３,７２０"' ]
+	[ "$(jq_py '[o["field"] for o in r["merge"]["overrides"]]' <(echo "$output"))" = '["/output/total"]' ]
+	[ "$(jq_py 'r["merge"]["unconverted"]' <(echo "$output"))" = '[{"field":"/output/total","types":["integer"],"kept":"text","source":{"input":"export.json","line":1,"status":"unchecked"}}]' ]
+	[[ "$stderr" == *'warning: id "d1": export.json line 1: /output/total: "７３,７２０" does not parse as integer; kept as text'* ]]
+	[[ "$stderr" == *'warning: 1 reviewer text did not convert to its field'* ]]
+
+	# Validating again reports the field the reviewer fixed.
+	run -1 --separate-stderr ann-validate -s "$ANN_TOP/schemas/invoice.schema.json" <<<"$output"
+	[[ "$output" == *'"instanceLocation":"/total","keywordLocation":"/properties/total/type"'* ]]
+}
+
+@test "prefer --schema keeps the earlier value when a text is emptied" {
+	printf '%s\n' '{"id":"d1","output":{"subtotal":67020,"tax_amount_8":800,"total":"¥73,720"}}' >model.jsonl
+	review --correct d1 subtotal '' --correct d1 tax_amount_8 ' ' --correct d1 total ''
+	run --separate-stderr ann-merge --prefer --schema "$ANN_TOP/schemas/invoice.schema.json" model.jsonl export.json
+	[ "$status" -eq 0 ]
+	# tax_amount_8 may be null; subtotal and total may not, so they keep the model's value.
+	[ "$(jq_py 'r["output"]' <(echo "$output"))" = '{"subtotal":67020,"tax_amount_8":null,"total":"¥73,720"}' ]
+	[ "$(jq_py '[o["field"] for o in r["merge"]["overrides"]]' <(echo "$output"))" = '["/output/tax_amount_8"]' ]
+	[ "$(jq_py '[(u["field"], u["kept"]) for u in r["merge"]["unconverted"]]' <(echo "$output"))" = '[["/output/subtotal","previous"],["/output/total","previous"]]' ]
+	[[ "$stderr" == *'/output/subtotal: empty text does not parse as integer; kept the previous value'* ]]
+	[[ "$stderr" == *'warning: 2 reviewer texts did not convert to their field'* ]]
+}
+
+@test "prefer --schema follows references through a schema map" {
+	mkdir -p defs
+	echo '{"type": "integer"}' >defs/money.json
+	echo '{"properties": {"total": {"$ref": "https://schemas.example/money.json"}}}' >s.json
+	printf '%s\n' '{"id":"d1","output":{"total":"1,000"}}' >model.jsonl
+	review --correct d1 total 1000
+	run -2 --separate-stderr ann-merge --prefer --schema s.json model.jsonl export.json
+	[ -z "$output" ]
+	run -0 --separate-stderr ann-merge --prefer --schema s.json --schema-map https://schemas.example/=defs \
+	    model.jsonl export.json
+	[ "$(jq_py 'r["output"]' <(echo "$output"))" = '{"total":1000}' ]
+}
+
+@test "schema options are usage errors without prefer or a usable schema" {
+	printf '%s\n' '{"id":"d1","output":{"total":1}}' >model.jsonl
+	echo '{"type": "bogus"}' >bad.json
+	run -2 --separate-stderr ann-merge --schema "$ANN_TOP/schemas/invoice.schema.json" model.jsonl
+	[ -z "$output" ]
+	[[ "$stderr" == *'--schema, --schema-map and --draft need --prefer'* ]]
+	run -2 --separate-stderr ann-merge --prefer --schema missing.json model.jsonl
+	[ -z "$output" ]
+	[[ "$stderr" == *'open schema "missing.json": No such file or directory'* ]]
+	run -2 --separate-stderr ann-merge --prefer --schema bad.json model.jsonl
+	[ -z "$output" ]
+	[[ "$stderr" == *'unknown type "bogus"'* ]]
+	run -2 --separate-stderr ann-merge --prefer --schema-map a=b model.jsonl
+	[[ "$stderr" == *'--schema-map needs --schema'* ]]
+	run -2 --separate-stderr ann-merge --prefer --schema bad.json --schema-map nodir model.jsonl
+	[[ "$stderr" == *'invalid --schema-map, expected PREFIX=DIR: nodir'* ]]
+	run -2 --separate-stderr ann-merge --prefer --draft 6 --schema bad.json model.jsonl
+	[[ "$stderr" == *'invalid --draft, expected 2020-12 or 7: 6'* ]]
+}

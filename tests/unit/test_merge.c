@@ -209,7 +209,7 @@ run_merge(const struct ann_merge_options *opt, const char *const *texts, size_t 
 static void
 vote_reports_ties_and_agreement(void)
 {
-	struct ann_merge_options o = { ANN_MERGE_VOTE, ANN_MERGE_JSONL, NULL, 0, 0.9, 0, NULL, NULL };
+	struct ann_merge_options o = { .mode = ANN_MERGE_VOTE, .format = ANN_MERGE_JSONL, .threshold = 0.9 };
 	const char *runs[] = {
 		"{\"id\":\"d1\",\"output\":{\"total\":100,\"vendor\":\"A\"}}\n",
 		"{\"id\":\"d1\",\"output\":{\"total\":100.0,\"vendor\":\"B\"}}\n",
@@ -236,7 +236,8 @@ vote_reports_ties_and_agreement(void)
 static void
 sorted_input_out_of_order_is_rejected(void)
 {
-	struct ann_merge_options o = { ANN_MERGE_UNION, ANN_MERGE_JSONL, NULL, 1, 1, 0, NULL, NULL };
+	struct ann_merge_options o = { .mode = ANN_MERGE_UNION, .format = ANN_MERGE_JSONL, .sorted = 1,
+	    .threshold = 1 };
 	const char *in[] = { "{\"id\":\"b\"}\n{\"id\":\"a\"}\n" };
 	struct ann_merge_stats st;
 	char *out;
@@ -257,7 +258,8 @@ sorted_input_out_of_order_is_rejected(void)
 static void
 union_keeps_large_numeric_ids_apart(void)
 {
-	struct ann_merge_options o = { ANN_MERGE_UNION, ANN_MERGE_JSONL, "/n", 0, 1, 0, NULL, NULL };
+	struct ann_merge_options o = { .mode = ANN_MERGE_UNION, .format = ANN_MERGE_JSONL, .key = "/n",
+	    .threshold = 1 };
 	const char *in[] = {
 		"{\"id\":\"9007199254740992\",\"n\":\"k\"}\n{\"id\":\"9007199254740993\",\"n\":\"k\"}\n",
 	};

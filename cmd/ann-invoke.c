@@ -43,6 +43,9 @@ static const char usage_text[] =
 "                              seconds, at most 20 (default 1)\n"
 "      --max-cost <usd>        send nothing more once this much is spent (estimate)\n"
 "      --max-tokens-total <n>  send nothing more once this many tokens are used\n"
+"      --budget-file <file>    add this run's cost and tokens to file, and apply\n"
+"                              --max-cost and --max-tokens-total to its totals,\n"
+"                              which every process naming file adds to\n"
 "      --keep-order            write results in input order\n"
 "      --cache <dir>           answer repeated requests from this directory\n"
 "      --from-batch <path>     take answers from a batch job's .jsonl.out file, or\n"
@@ -64,12 +67,13 @@ static const char usage_text[] =
 "See ann-invoke(1).\n";
 
 enum {
-	OPT_CACHE = 256, OPT_DRY_RUN, OPT_ENDPOINT, OPT_FROM_BATCH, OPT_KEEP_ORDER, OPT_MAX_ATTEMPTS,
-	OPT_MAX_COST, OPT_MAX_TOKENS_TOTAL, OPT_PRICING, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RETRY_DELAY, OPT_RPM,
+	OPT_BUDGET_FILE = 256, OPT_CACHE, OPT_DRY_RUN, OPT_ENDPOINT, OPT_FROM_BATCH, OPT_KEEP_ORDER,
+	OPT_MAX_ATTEMPTS, OPT_MAX_COST, OPT_MAX_TOKENS_TOTAL, OPT_PRICING, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RETRY_DELAY, OPT_RPM,
 	OPT_STATS, OPT_TIMEOUT, OPT_TPM, OPT_VERSION,
 };
 
 static const struct option long_options[] = {
+	{ "budget-file", required_argument, NULL, OPT_BUDGET_FILE },
 	{ "cache", required_argument, NULL, OPT_CACHE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "endpoint-url", required_argument, NULL, OPT_ENDPOINT },
@@ -132,7 +136,7 @@ show_progress(void *ctx, const struct ann_invoke_stats *s)
 
 /* Options that only matter when calls are made, which --from-batch rejects. */
 static const int live_only_options[] = {
-	'j', OPT_CACHE, OPT_DRY_RUN, OPT_ENDPOINT, OPT_MAX_ATTEMPTS, OPT_MAX_COST,
+	'j', OPT_BUDGET_FILE, OPT_CACHE, OPT_DRY_RUN, OPT_ENDPOINT, OPT_MAX_ATTEMPTS, OPT_MAX_COST,
 	OPT_MAX_TOKENS_TOTAL, OPT_PROFILE, OPT_RATE_GROUP, OPT_REGION, OPT_RETRY_DELAY, OPT_RPM,
 	OPT_TIMEOUT, OPT_TPM,
 };
@@ -244,6 +248,11 @@ parse_options(struct cli *c, int argc, char **argv)
 				    "of tokens: %s", optarg);
 			o->max_tokens_total = v;
 			break;
+		case OPT_BUDGET_FILE:
+			if (*optarg == '\0')
+				return ann_cli_usage_error("invalid --budget-file, expected a file name");
+			o->budget_file = optarg;
+			break;
 		case OPT_KEEP_ORDER:
 			o->keep_order = 1;
 			break;
@@ -308,6 +317,9 @@ load_price(struct cli *c)
 		if (c->run.max_cost >= 0)
 			return ann_cli_usage_error("--max-cost needs a pricing table; none found, "
 			    "give one with --pricing");
+		if (c->run.budget_file)
+			ann_log(ANN_LOG_WARN, "no pricing table found, so this run adds tokens but "
+			    "no cost to budget file %s; give one with --pricing", c->run.budget_file);
 		return ANN_EXIT_OK;
 	}
 	rc = ann_pricing_lookup(path, c->run.model, &c->price, &e);
@@ -315,7 +327,11 @@ load_price(struct cli *c)
 		log_batch_prices(&c->price, path);
 	free(path);
 	if (rc == ANN_ERR_NOT_FOUND && c->run.max_cost < 0) {
-		ann_log(ANN_LOG_INFO, "%s; cost_usd is left out", e.msg);
+		if (c->run.budget_file)
+			ann_log(ANN_LOG_WARN, "%s; cost_usd is left out, and this run adds tokens "
+			    "but no cost to budget file %s", e.msg, c->run.budget_file);
+		else
+			ann_log(ANN_LOG_INFO, "%s; cost_usd is left out", e.msg);
 		return ANN_EXIT_OK;
 	}
 	if (rc)

@@ -22,6 +22,9 @@ static const char usage_text[] =
 "  -n, --rounds <n>          re-asks per record (default 3)\n"
 "      --max-calls <n>       records sent to <command> in all (default: no limit)\n"
 "      --max-cost <usd>      cost the re-asks may add, in USD (default: no limit)\n"
+"      --budget-file <file>  also stop re-asking once file's total reaches\n"
+"                            --max-cost; give <command>'s ann-invoke the same\n"
+"                            file, since ann-retry adds nothing to it\n"
 "      --max-tokens-cap <n>  ceiling for max_tokens after truncation (default 32768)\n"
 "      --max-in-flight <n>   records inside <command> at once (default 256)\n"
 "      --idle-timeout <s>    stop <command> when it returns nothing for s seconds\n"
@@ -39,8 +42,8 @@ static const char usage_text[] =
 "\n"
 "See ann-retry(1).\n";
 
-enum { OPT_MAX_CALLS = 256, OPT_MAX_COST, OPT_CAP, OPT_IN_FLIGHT, OPT_FEEDBACK, OPT_LANG,
-	OPT_VERSION, OPT_IDLE };
+enum { OPT_MAX_CALLS = 256, OPT_MAX_COST, OPT_BUDGET_FILE, OPT_CAP, OPT_IN_FLIGHT, OPT_FEEDBACK,
+	OPT_LANG, OPT_VERSION, OPT_IDLE };
 
 /* Reads a whole file into a malloc'd string, or NULL with errno set. */
 static char *
@@ -78,6 +81,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "budget-file", required_argument, NULL, OPT_BUDGET_FILE },
 		{ "feedback", required_argument, NULL, OPT_FEEDBACK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
@@ -124,6 +128,11 @@ main(int argc, char **argv)
 			if (ann_cli_parse_number(optarg, 0, 1e12, &o.max_cost))
 				return ann_cli_usage_error("invalid --max-cost, expected USD like 2.50: %s", optarg);
 			break;
+		case OPT_BUDGET_FILE:
+			if (*optarg == '\0')
+				return ann_cli_usage_error("invalid --budget-file, expected a file name");
+			o.budget_file = optarg;
+			break;
 		case OPT_CAP:
 			if (ann_cli_parse_integer(optarg, 1, 1000000L, &n))
 				return ann_cli_usage_error("invalid --max-tokens-cap: %s", optarg);
@@ -159,6 +168,9 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return ann_cli_usage_error("missing the command to re-ask with, after --");
+	if (o.budget_file && o.max_cost <= 0)
+		return ann_cli_usage_error("--budget-file needs --max-cost, the total at which "
+		    "re-asking stops");
 	o.child_argv = argv + optind;
 	ann_cli_verbosity(quiet, verbose);
 	if (ann_cli_stdin_is_terminal())

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "answer.h"
+#include "budget.h"
 #include "cache.h"
 #include "jsonl.h"
 #include "log.h"
@@ -113,6 +114,10 @@ struct run {
 	struct ann_cache cache;
 	int cache_on;
 	double spent_tokens;
+	struct ann_budget budget;  /* the shared budget file, when budget_on */
+	int budget_on;
+	struct ann_error budget_failure; /* code set once the budget file failed */
+	char budget_why[ANN_ERROR_MSG_MAX + 16]; /* message of the last budget error */
 	double rate_blocked_since;  /* when the rate limit last held a request back, or 0 */
 	double start;
 	double last_progress;
@@ -686,6 +691,30 @@ kind_of_fail(enum ann_fail f)
 	}
 }
 
+/* Stops new requests for good after the budget file failed, saying why once. */
+static void
+budget_file_failed(struct run *r, const struct ann_error *why)
+{
+	if (r->budget_failure.code != ANN_OK)
+		return;
+	r->budget_failure = *why;
+	ann_log(ANN_LOG_ERROR, "%s; sending no more requests", why->msg);
+}
+
+/* Adds an answered call's cost and tokens to the shared budget file. */
+static void
+record_shared_spend(struct run *r, double cost, const struct ann_provider_result *res)
+{
+	struct ann_error why = ANN_ERROR_INIT;
+	long long tokens = res->input_tokens + res->output_tokens + res->cache_read_tokens +
+	    res->cache_write_tokens;
+
+	if (!r->budget_on || r->budget_failure.code != ANN_OK)
+		return;
+	if (ann_budget_add(&r->budget, cost, tokens, NULL, &why) != ANN_OK)
+		budget_file_failed(r, &why);
+}
+
 /*
  * Writes the record of an answered call: the answer members, or an error
  * of kind truncated, refused or malformed with the text kept. A negative
@@ -804,6 +833,7 @@ emit_answer(struct run *r, struct slot *s, const struct ann_provider_result *res
 		r->stats->cost_usd += cost;
 		r->spent_tokens += (double)(res->input_tokens + res->output_tokens +
 		    res->cache_read_tokens + res->cache_write_tokens);
+		record_shared_spend(r, cost, res);
 		if (latency_s >= 0)
 			add_latency(r, latency_s);
 	}
@@ -962,17 +992,46 @@ finish_attempt(struct run *r, struct slot *s, CURLcode cc)
 
 /* ---- input ---- */
 
+/*
+ * Returns 1, with the message for the record in *why, when no new request
+ * may be sent: a budget is spent, or the budget file failed. With a budget
+ * file the budgets apply to its totals, which include this run's spend.
+ */
 static int
 budget_exhausted(struct run *r, const char **why)
 {
 	const struct ann_invoke_opts *o = r->o;
+	struct ann_budget_totals shared;
+	struct ann_error read_error = ANN_ERROR_INIT;
+	double cost = r->stats->cost_usd;
+	double tokens = r->spent_tokens;
+	const char *where = "";
 
-	if (o->max_cost >= 0 && r->stats->cost_usd >= o->max_cost) {
-		*why = "not sent: the --max-cost budget is spent";
+	if (r->budget_on && r->budget_failure.code == ANN_OK &&
+	    (o->max_cost >= 0 || o->max_tokens_total >= 0)) {
+		if (ann_budget_read(&r->budget, &shared, &read_error) == ANN_OK) {
+			cost = ann_budget_usd(&shared);
+			tokens = (double)shared.tokens;
+			where = " in the budget file";
+		} else {
+			budget_file_failed(r, &read_error);
+		}
+	}
+	if (r->budget_failure.code != ANN_OK) {
+		snprintf(r->budget_why, sizeof r->budget_why, "not sent: %s", r->budget_failure.msg);
+		*why = r->budget_why;
 		return 1;
 	}
-	if (o->max_tokens_total >= 0 && r->spent_tokens >= o->max_tokens_total) {
-		*why = "not sent: the --max-tokens-total budget is spent";
+	if (o->max_cost >= 0 && cost >= o->max_cost) {
+		snprintf(r->budget_why, sizeof r->budget_why, "not sent: the --max-cost budget is "
+		    "spent (%.6f of %g USD%s)", cost, o->max_cost, where);
+		*why = r->budget_why;
+		return 1;
+	}
+	if (o->max_tokens_total >= 0 && tokens >= o->max_tokens_total) {
+		snprintf(r->budget_why, sizeof r->budget_why, "not sent: the --max-tokens-total "
+		    "budget is spent (%.0f of %.0f tokens%s)", tokens, o->max_tokens_total, where);
+		*why = r->budget_why;
 		return 1;
 	}
 	return 0;
@@ -1451,6 +1510,30 @@ batch_loop(struct run *r)
 	return ANN_OK;
 }
 
+/* Opens the shared budget file and logs the totals it already contains. */
+static int
+open_budget(struct run *r)
+{
+	const struct ann_invoke_opts *o = r->o;
+	struct ann_budget_totals t;
+	double usd;
+	int rc;
+
+	rc = ann_budget_open(&r->budget, o->budget_file, &t, r->e);
+	if (rc)
+		return rc;
+	r->budget_on = 1;
+	usd = ann_budget_usd(&t);
+	ann_log(ANN_LOG_INFO, "budget file %s: %.6f USD and %lld tokens spent in %lld calls "
+	    "before this run", o->budget_file, usd, t.tokens, t.calls);
+	if ((o->max_cost >= 0 && usd >= o->max_cost) ||
+	    (o->max_tokens_total >= 0 && (double)t.tokens >= o->max_tokens_total))
+		ann_log(ANN_LOG_WARN, "budget file %s already contains %.6f USD and %lld tokens, "
+		    "which spends the budget, so nothing will be sent; a new job needs a new "
+		    "budget file", o->budget_file, usd, t.tokens);
+	return ANN_OK;
+}
+
 static int
 setup(struct run *r, int in_fd, int out_fd)
 {
@@ -1512,6 +1595,11 @@ setup(struct run *r, int in_fd, int out_fd)
 			return rc;
 		r->rate_on = 1;
 	}
+	if (o->budget_file && !o->dry_run) {
+		rc = open_budget(r);
+		if (rc)
+			return rc;
+	}
 	if (o->cache_dir) {
 		rc = ann_cache_open(&r->cache, o->cache_dir, r->e);
 		if (rc)
@@ -1558,6 +1646,8 @@ teardown(struct run *r)
 		curl_multi_cleanup(r->multi);
 	if (r->rate_on)
 		ann_ratelimit_close(&r->rate);
+	if (r->budget_on)
+		ann_budget_close(&r->budget);
 	if (r->cache_on)
 		ann_cache_close(&r->cache);
 	ann_jsonl_reader_release(&r->in);
@@ -1591,6 +1681,10 @@ ann_invoke_run(const struct ann_invoke_opts *o, int in_fd, int out_fd,
 		rc = o->batch ? batch_loop(&r) : loop(&r);
 	if (rc == ANN_OK)
 		rc = ann_jsonl_flush(&r.out, e);
+	if (rc == ANN_OK && r.budget_failure.code != ANN_OK) {
+		*e = r.budget_failure;
+		rc = e->code;
+	}
 	*broken_pipe = r.out.broken_pipe;
 	progress(&r, monotonic_now(), 1);
 	stats->elapsed_s = monotonic_now() - r.start;

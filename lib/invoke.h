@@ -26,6 +26,15 @@
  * Secrets come from the caller's secrets callback for each attempt and
  * never appear in records, logs or the dry-run listing.
  *
+ * Budgets: with max_cost or max_tokens_total, a record not yet sent once
+ * the budget is spent gets an error of kind "budget". Requests already in
+ * flight finish. With budget_file, each answered call adds its cost and
+ * tokens to that file (lib/budget.h), and the budgets apply to the file's
+ * totals, which every process that names the file adds to. When the file
+ * fails during the run (unreadable, damaged, not writable), no new request
+ * is sent and the records left get budget errors. ann_invoke_run then
+ * returns ANN_ERR_IO once every record is out.
+ *
  * Batch mode (opts.batch set): no call is made. Each record that would be
  * sent gets its answer from the output of a Bedrock batch inference job
  * instead (lib/batch.h), parsed as an InvokeModel reply, with the same
@@ -121,6 +130,7 @@ struct ann_invoke_opts {
 	struct ann_retry_policy retry;
 	double max_cost;           /* < 0: no budget */
 	double max_tokens_total;   /* < 0: no budget */
+	const char *budget_file;   /* NULL: the budgets count this run alone */
 	int keep_order;
 	size_t reorder_window;     /* records; 0: 4 * jobs + 16 */
 	const char *cache_dir;

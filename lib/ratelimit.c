@@ -1,12 +1,8 @@
 #include "ratelimit.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "buf.h"
 
@@ -79,12 +75,11 @@ static void
 load_state(struct ann_ratelimit *rl)
 {
 	char text[256];
-	ssize_t got = pread(rl->fd, text, sizeof text - 1, 0);
+	size_t len;
 	double requests, tokens, last;
 
-	if (got <= 0)
+	if (ann_state_file_read(&rl->file, text, sizeof text, &len, NULL) != ANN_OK || len == 0)
 		return;
-	text[got] = '\0';
 	if (sscanf(text, "ann-rate 1 %lf %lf %lf", &requests, &tokens, &last) != 3)
 		return;
 	rl->requests.level = requests < rl->requests.capacity ? requests : rl->requests.capacity;
@@ -99,22 +94,19 @@ store_state(struct ann_ratelimit *rl, struct ann_error *e)
 	int len = snprintf(text, sizeof text, "ann-rate 1 %.6f %.6f %.6f\n",
 	    rl->requests.level, rl->tokens.level, rl->last);
 
-	if (pwrite(rl->fd, text, (size_t)len, 0) != len || ftruncate(rl->fd, len) != 0)
-		return ann_error_set(e, ANN_ERR_IO, "write failed on rate group file %s: %s",
-		    rl->path, strerror(errno));
-	return ANN_OK;
+	return ann_state_file_write(&rl->file, text, (size_t)len, e);
 }
 
 static int
 lock_group(struct ann_ratelimit *rl, struct ann_error *e)
 {
-	if (rl->fd < 0)
+	int rc;
+
+	if (rl->file.fd < 0)
 		return ANN_OK;
-	while (flock(rl->fd, LOCK_EX) != 0) {
-		if (errno != EINTR)
-			return ann_error_set(e, ANN_ERR_IO, "lock failed on rate group file %s: %s",
-			    rl->path, strerror(errno));
-	}
+	rc = ann_state_file_lock(&rl->file, e);
+	if (rc)
+		return rc;
 	load_state(rl);
 	return ANN_OK;
 }
@@ -124,11 +116,11 @@ unlock_group(struct ann_ratelimit *rl, int store, struct ann_error *e)
 {
 	int rc = ANN_OK;
 
-	if (rl->fd < 0)
+	if (rl->file.fd < 0)
 		return ANN_OK;
 	if (store)
 		rc = store_state(rl, e);
-	flock(rl->fd, LOCK_UN);
+	ann_state_file_unlock(&rl->file);
 	return rc;
 }
 
@@ -148,9 +140,10 @@ ann_ratelimit_open(struct ann_ratelimit *rl, double rpm, double tpm, const char 
     double now, struct ann_error *e)
 {
 	struct ann_buf path = ANN_BUF_INIT;
+	int rc;
 
 	memset(rl, 0, sizeof *rl);
-	rl->fd = -1;
+	ann_state_file_init(&rl->file);
 	ann_bucket_init(&rl->requests, rpm);
 	ann_bucket_init(&rl->tokens, tpm);
 	rl->last = now;
@@ -161,29 +154,15 @@ ann_ratelimit_open(struct ann_ratelimit *rl, double rpm, double tpm, const char 
 		ann_buf_release(&path);
 		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory opening rate group");
 	}
-	rl->fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (rl->fd < 0) {
-		ann_error_set(e, ANN_ERR_CONFIG, "cannot open rate group file %s: %s",
-		    path.data, strerror(errno));
-		ann_buf_release(&path);
-		return ANN_ERR_CONFIG;
-	}
-	rl->path = ann_buf_detach(&path, NULL);
-	if (rl->path == NULL) {
-		ann_ratelimit_close(rl);
-		return ann_error_set(e, ANN_ERR_NOMEM, "out of memory opening rate group");
-	}
-	return ANN_OK;
+	rc = ann_state_file_open(&rl->file, path.data, "rate group file", e);
+	ann_buf_release(&path);
+	return rc;
 }
 
 void
 ann_ratelimit_close(struct ann_ratelimit *rl)
 {
-	if (rl->fd >= 0)
-		close(rl->fd);
-	rl->fd = -1;
-	free(rl->path);
-	rl->path = NULL;
+	ann_state_file_close(&rl->file);
 }
 
 int

@@ -11,10 +11,10 @@
  * granted only when the bucket is full, so it waits but never hangs.
  *
  * Rate group: a small text file holding the buckets' levels and the time
- * they were last updated. Every reservation and settlement locks it with
- * flock(2), refills by the time passed, updates and unlocks, so processes
- * that share it share the limits. Each process brings its own --rpm and
- * --tpm; give them all the same values. Times are wall-clock seconds
+ * they were last updated (lib/statefile.h). Every reservation and
+ * settlement locks it with flock(2), refills by the time passed, updates
+ * and unlocks, so processes that share it share the limits. Each process
+ * brings its own --rpm and --tpm; give them all the same values. Times are wall-clock seconds
  * (a clock stepping back counts as no time passed).
  *
  * Errors: functions return 0 or a negative enum ann_err with *e filled.
@@ -23,6 +23,7 @@
 #define ANN_RATELIMIT_H
 
 #include "err.h"
+#include "statefile.h"
 
 struct ann_bucket {
 	double capacity; /* one minute's allowance; 0 means no limit */
@@ -42,8 +43,7 @@ struct ann_ratelimit {
 	struct ann_bucket requests;
 	struct ann_bucket tokens;
 	double last;     /* time of the last refill */
-	int fd;          /* rate group file, or -1 */
-	char *path;
+	struct ann_state_file file; /* the rate group file; fd -1 without a group */
 };
 
 /* Sets up the limits (0 for none) and, when group is not NULL, opens or

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "jsonl.h"
 #include "jspan.h"
 #include "log.h"
@@ -63,6 +64,10 @@ struct loop {
 	struct ann_jsonl_writer out;
 	struct ann_buf to_child;   /* queued bytes for the child's stdin */
 	size_t to_child_sent;
+
+	struct ann_budget budget;  /* the shared budget file, when budget_on */
+	int budget_on;
+	struct ann_error budget_failure; /* code set once the budget file failed */
 
 	pid_t child;
 	int child_in;
@@ -349,13 +354,32 @@ out:
 	return rc;
 }
 
+/* Returns 1 while the budget file's total is below max_cost, 0 once not or after a failure. */
+static int
+shared_budget_left(struct loop *l)
+{
+	struct ann_budget_totals t;
+	struct ann_error why = ANN_ERROR_INIT;
+
+	if (l->budget_failure.code != ANN_OK)
+		return 0;
+	if (ann_budget_read(&l->budget, &t, &why) != ANN_OK) {
+		l->budget_failure = why;
+		ann_log(ANN_LOG_ERROR, "%s; re-asking no more records", why.msg);
+		return 0;
+	}
+	return ann_budget_usd(&t) < l->o->max_cost;
+}
+
 /* Returns 1 when the budget allows another record to go to the child. */
 static int
-budget_left(const struct loop *l)
+budget_left(struct loop *l)
 {
 	if (l->o->max_calls > 0 && (long)l->stats->calls >= l->o->max_calls)
 		return 0;
 	if (l->o->max_cost > 0 && l->stats->cost_added >= l->o->max_cost)
+		return 0;
+	if (l->o->max_cost > 0 && l->budget_on && !shared_budget_left(l))
 		return 0;
 	return 1;
 }
@@ -860,6 +884,27 @@ run_loop(struct loop *l, int in_fd)
 	return ANN_OK;
 }
 
+/* Opens the shared budget file and logs the total it already contains. */
+static int
+open_budget(struct loop *l)
+{
+	struct ann_budget_totals t;
+	double usd;
+	int rc = ann_budget_open(&l->budget, l->o->budget_file, &t, l->e);
+
+	if (rc)
+		return rc;
+	l->budget_on = 1;
+	usd = ann_budget_usd(&t);
+	ann_log(ANN_LOG_INFO, "budget file %s: %.6f USD spent in %lld calls before this run",
+	    l->o->budget_file, usd, t.calls);
+	if (l->o->max_cost > 0 && usd >= l->o->max_cost)
+		ann_log(ANN_LOG_WARN, "budget file %s already contains %.6f USD, which spends the "
+		    "--max-cost budget, so nothing will be re-asked; a new job needs a new budget "
+		    "file", l->o->budget_file, usd);
+	return ANN_OK;
+}
+
 int
 ann_reask_run(const struct ann_reask_opts *o, int in_fd, int out_fd,
     struct ann_reask_stats *stats, struct ann_error *e)
@@ -901,6 +946,11 @@ ann_reask_run(const struct ann_reask_opts *o, int in_fd, int out_fd,
 		e->code = rc;
 		goto out;
 	}
+	if (o->budget_file) {
+		rc = open_budget(&l);
+		if (rc)
+			goto out;
+	}
 	rc = start_child(&l);
 	if (rc)
 		goto out;
@@ -934,6 +984,13 @@ out:
 	}
 	if (l.child_out >= 0)
 		close(l.child_out);
+	/* Every record is out; the run still failed if the budget file did. */
+	if (rc == ANN_OK && l.budget_failure.code != ANN_OK) {
+		*e = l.budget_failure;
+		rc = e->code;
+	}
+	if (l.budget_on)
+		ann_budget_close(&l.budget);
 	stats->broken_pipe = l.out.broken_pipe;
 	for (i = 0; i < l.table_size; i++)
 		flight_free(l.table[i]);

@@ -22,6 +22,13 @@
  * never the whole history, so a third round costs about what the second
  * did. The request written out at the end is the original one.
  *
+ * Budget: before each re-ask, the loop checks max_calls, the cost that
+ * the answers from the child reported (max_cost) and, with budget_file,
+ * that file's total against max_cost. The loop adds nothing to the file:
+ * the child's ann-invoke, given the same file, records what the re-asks
+ * spend. A budget file that fails during the run stops all re-asks, and
+ * ann_reask_run returns ANN_ERR_IO once every record is out.
+ *
  * However a record stops, it comes out with the best answer any round
  * gave (ann_reask_rank), the latest one among equals. So a last round
  * that was cut off, refused or lost with the child never throws away an
@@ -67,6 +74,8 @@ struct ann_reask_opts {
 	int max_rounds;            /* re-asks per record (-n); default 3 */
 	long max_calls;            /* records sent to the child in all; 0: no limit */
 	double max_cost;           /* USD the re-asks may add; 0: no limit */
+	const char *budget_file;   /* with max_cost: also stop once this budget file's
+	                              total reaches max_cost (lib/budget.h); NULL: none */
 	long max_tokens_cap;       /* ceiling when growing max_tokens; default 32768 */
 	size_t max_in_flight;      /* records inside the child at once; default 256 */
 	long idle_timeout;         /* seconds without output from the child, while
@@ -98,7 +107,8 @@ void ann_reask_opts_init(struct ann_reask_opts *o);
  * Runs the loop from in_fd to out_fd. Returns 0 once every record is out
  * (check stats for failures, including a child that died: its records in
  * flight come out as error records), or ANN_ERR_IO, ANN_ERR_NOMEM or
- * ANN_ERR_CONFIG (bad feedback template, child not started).
+ * ANN_ERR_CONFIG (bad feedback template, budget file that cannot be
+ * opened or read, child not started).
  */
 int ann_reask_run(const struct ann_reask_opts *o, int in_fd, int out_fd,
     struct ann_reask_stats *stats, struct ann_error *e);

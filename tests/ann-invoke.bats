@@ -681,4 +681,161 @@ accept;content-type;host;x-amz-date;x-amz-security-token;x-amzn-bedrock-request-
 	[ "$(jget '"output" in r' <out.jsonl | sort -u)" = true ]
 	[ "$(grep -c 'rt_sigaction(SIGPIPE' trace.txt)" -eq 1 ]
 	[ "$(grep -c 'rt_sigaction(SIGALRM\|alarm(\|setitimer(' trace.txt)" -eq 0 ]
+
+# Prints "answered cost max_cost tokens budget_errors other_errors" over the
+# JSONL files given: records answered, their summed and largest cost_usd,
+# their summed usage tokens, and the records with a budget or another error.
+spend_summary() {
+	python3 - "$@" <<'PY'
+import json, sys
+answered = budget = other = tokens = 0
+cost = largest = 0.0
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line)
+        kind = r.get("error", {}).get("kind")
+        if kind == "budget":
+            budget += 1
+        elif kind is not None:
+            other += 1
+        else:
+            answered += 1
+            cost += r["cost_usd"]
+            largest = max(largest, r["cost_usd"])
+            tokens += sum(r["usage"].values())
+print(answered, "%.9f" % cost, "%.9f" % largest, tokens, budget, other)
+PY
+}
+
+# Prints the value of line $2 (cost_usd, tokens, calls) of budget file $1.
+budget_total() {
+	sed -n "s/^$2 //p" "$1"
+}
+
+# Prints 1 when the Python expression $1 holds, else 0.
+holds() {
+	python3 -c 'import sys; print(int(bool(eval(sys.argv[1]))))' "$1"
+}
+
+@test "budget file caps two processes together" {
+	start_mock --latency 50
+	make_requests 30
+	local model=anthropic.claude-3-haiku-20240307-v1:0 cap=0.0006
+	local opts="-m $model -j 2 --max-cost $cap --pricing $ANN_TOP/share/pricing.json"
+	# shellcheck disable=SC2086
+	ann-invoke $opts --budget-file budget <requests.jsonl >a.jsonl 2>a.err &
+	local pid=$!
+	local status=0
+	# shellcheck disable=SC2086
+	ann-invoke $opts --budget-file budget <requests.jsonl >b.jsonl 2>b.err || status=$?
+	[ "$status" -eq 1 ]
+	wait "$pid" || [ $? -eq 1 ]
+	# Every record comes out exactly once from each process.
+	[ "$(wc -l <a.jsonl)" -eq 30 ]
+	[ "$(wc -l <b.jsonl)" -eq 30 ]
+	[ "$(jget 'r["id"]' <a.jsonl | sort -u | wc -l)" -eq 30 ]
+	[ "$(jget 'r["id"]' <b.jsonl | sort -u | wc -l)" -eq 30 ]
+	local answered cost largest tokens budget other
+	read -r answered cost largest tokens budget other < <(spend_summary a.jsonl b.jsonl)
+	[ "$other" -eq 0 ]
+	[ "$budget" -gt 0 ]
+	[ $((answered + budget)) -eq 60 ]
+	[ "$(mock_stat 's["calls"]')" = "$answered" ]
+	# The pair reached the cap, and overshot it by at most the requests in
+	# flight: -j 2 in each of the two processes.
+	[ "$(holds "$cost >= $cap")" = 1 ]
+	[ "$(holds "$cost <= $cap + 4 * $largest")" = 1 ]
+	# The file holds exactly what the records report.
+	[ "$(holds "abs($(budget_total budget cost_usd) - $cost) < 1e-9")" = 1 ]
+	[ "$(budget_total budget tokens)" = "$tokens" ]
+	[ "$(budget_total budget calls)" = "$answered" ]
+}
+
+@test "without budget file each process spends its own cap" {
+	start_mock --latency 50
+	make_requests 30
+	local model=anthropic.claude-3-haiku-20240307-v1:0 cap=0.0006
+	local opts="-m $model -j 2 --max-cost $cap --pricing $ANN_TOP/share/pricing.json"
+	# shellcheck disable=SC2086
+	ann-invoke $opts <requests.jsonl >a.jsonl 2>a.err &
+	local pid=$!
+	local status=0
+	# shellcheck disable=SC2086
+	ann-invoke $opts <requests.jsonl >b.jsonl 2>b.err || status=$?
+	[ "$status" -eq 1 ]
+	wait "$pid" || [ $? -eq 1 ]
+	local answered cost largest tokens budget other
+	read -r answered cost largest tokens budget other < <(spend_summary a.jsonl)
+	[ "$(holds "$cost >= $cap")" = 1 ]
+	read -r answered cost largest tokens budget other < <(spend_summary b.jsonl)
+	[ "$(holds "$cost >= $cap")" = 1 ]
+	# Together they pass the bound that a shared budget file keeps.
+	read -r answered cost largest tokens budget other < <(spend_summary a.jsonl b.jsonl)
+	[ "$(holds "$cost > $cap + 4 * $largest")" = 1 ]
+}
+
+@test "budget file carries over to a later job" {
+	start_mock
+	make_requests 6
+	local opts="-m anthropic.claude-3-haiku-20240307-v1:0 -j 1 --max-cost 0.0001"
+	opts="$opts --pricing $ANN_TOP/share/pricing.json --budget-file budget"
+	# shellcheck disable=SC2086
+	run -1 --separate-stderr ann-invoke $opts <requests.jsonl
+	local calls
+	calls=$(mock_stat 's["calls"]')
+	[ "$calls" -ge 1 ]
+	[ "$calls" -lt 6 ]
+	# The same file again: the budget is already spent, so nothing is sent,
+	# and the run says why.
+	# shellcheck disable=SC2086
+	run -1 --separate-stderr ann-invoke $opts <requests.jsonl
+	[ "$(mock_stat 's["calls"]')" = "$calls" ]
+	printf '%s\n' "$output" >again.jsonl
+	[ "$(jget 'r["error"]["kind"]' <again.jsonl | sort -u)" = budget ]
+	[[ "$stderr" == *"budget file budget already contains"*"a new job needs a new budget file"* ]]
+	# A new file starts from zero.
+	rm budget
+	# shellcheck disable=SC2086
+	run -1 --separate-stderr ann-invoke $opts <requests.jsonl
+	[ "$(mock_stat 's["calls"]')" -gt "$calls" ]
+}
+
+@test "corrupt budget file is a usage error" {
+	start_mock
+	make_requests 3
+	printf 'ann-rate 1 0 0 0\n' >budget
+	local opts="-m anthropic.claude-3-haiku-20240307-v1:0 --pricing $ANN_TOP/share/pricing.json"
+	# shellcheck disable=SC2086
+	run -2 --separate-stderr ann-invoke $opts --budget-file budget <requests.jsonl
+	[ -z "$output" ]
+	[[ "$stderr" == "ann-invoke: budget file budget line 1: expected \"ann-budget 1\", found \"ann-rate 1 0 0 0\";"* ]]
+	# shellcheck disable=SC2086
+	run -2 --separate-stderr ann-invoke $opts --budget-file "$BATS_TEST_TMPDIR" <requests.jsonl
+	[ "$stderr" = "ann-invoke: cannot open budget file $BATS_TEST_TMPDIR: Is a directory" ]
+	mkfifo fifo
+	# shellcheck disable=SC2086
+	run -2 --separate-stderr ann-invoke $opts --budget-file fifo <requests.jsonl
+	[ "$stderr" = "ann-invoke: cannot use budget file fifo: not a regular file" ]
+	[ "$(mock_stat 's["calls"]')" = 0 ]
+}
+
+@test "budget file damaged mid-run stops sending" {
+	start_mock --latency 300
+	make_requests 6
+	ann-invoke -m m1 -j 1 --budget-file budget <requests.jsonl >out.jsonl 2>err.txt &
+	local pid=$! i
+	for i in $(seq 200); do
+		grep -q '^calls 1$' budget 2>/dev/null && break
+		sleep 0.02
+	done
+	printf 'garbage\n' >budget
+	local status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 3 ]
+	# Every record still comes out once; the ones not sent say why.
+	[ "$(jget 'r["id"]' <out.jsonl | sort -u | wc -l)" -eq 6 ]
+	[ "$(jget 'r.get("error", {}).get("kind", "answered")' <out.jsonl | grep -c budget)" -ge 3 ]
+	grep -q '"message":"not sent: budget file budget line 1: expected' out.jsonl
+	[ "$(grep -c 'budget file budget line 1' err.txt)" -eq 2 ]
+	[ "$(mock_stat 's["calls"]')" -le 3 ]
 }

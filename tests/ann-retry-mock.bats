@@ -127,3 +127,55 @@ mock_stat() {
 	[ "$(mock_stat 'd["reasks_fixed"]')" -eq 20 ]
 	[ "$(count_valid final.jsonl true)" -eq 20 ]
 }
+
+# Prints the value of line $2 (cost_usd, tokens, calls) of budget file $1.
+budget_total() {
+	sed -n "s/^$2 //p" "$1"
+}
+
+@test "re-asks stop on the shared budget file" {
+	start_mock --mistakes missing_field=1 --fix-rate 0
+	# The child's ann-invoke adds what each re-ask costs to the file, and
+	# has no cap of its own: only ann-retry's check can stop the re-asks.
+	invoke="ann-invoke -q -m anthropic.claude-3-haiku-20240307-v1:0 -j 2"
+	invoke="$invoke --pricing $ANN_TOP/share/pricing.json --budget-file $BATS_TEST_TMPDIR/budget"
+	head -n 20 requests.jsonl | $invoke >answers.jsonl
+	ann-validate -s schema.json answers.jsonl >validated.jsonl 2>/dev/null || true
+	[ "$(count_valid validated.jsonl false)" -eq 20 ]
+	# Room for about four re-asks after the first pass.
+	local first cap
+	first=$(budget_total budget cost_usd)
+	cap=$(python3 -c "print('%.9f' % ($first * 1.2))")
+
+	run -1 --separate-stderr ann-retry -n 1 --max-in-flight 2 --max-cost "$cap" \
+	    --budget-file budget -- sh -c "$invoke | ann-validate -s schema.json -u 2>/dev/null" \
+	    <validated.jsonl
+	printf '%s\n' "$output" >final.jsonl
+	[ "$(python3 -c 'import json; print(len({json.loads(l)["id"] for l in open("final.jsonl")}))')" -eq 20 ]
+	[ "$(wc -l <final.jsonl)" -eq 20 ]
+	local reasks
+	reasks=$(mock_stat 'd["reasks"]')
+	[ "$reasks" -ge 1 ]
+	[ "$reasks" -lt 20 ]
+	[ "$(grep -c '"stopped":"budget"' final.jsonl)" -eq $((20 - reasks)) ]
+	# The total reached the cap and passed it by at most the two re-asks
+	# that --max-in-flight lets be inside the child at once. Every record
+	# was asked once or twice, so its cost_usd is the sum of its answers,
+	# and the file holds exactly their sum: ann-retry added nothing twice.
+	python3 - validated.jsonl final.jsonl budget "$cap" <<'PY'
+import json, sys
+first = {json.loads(l)["id"]: json.loads(l)["cost_usd"] for l in open(sys.argv[1])}
+final = [json.loads(l) for l in open(sys.argv[2])]
+total = float(dict(l.split() for l in open(sys.argv[3]).read().splitlines()[1:])["cost_usd"])
+cap = float(sys.argv[4])
+reask = [r["cost_usd"] - first[r["id"]] for r in final if r.get("attempts", {}).get("rounds")]
+assert abs(total - sum(r["cost_usd"] for r in final)) < 1e-9, (total, final)
+assert total >= cap, (total, cap)
+assert total <= cap + 2 * max(reask), (total, cap, reask)
+PY
+
+	# Without the file, the same cap counts only this process's re-asks.
+	run -1 --separate-stderr ann-retry -n 1 --max-in-flight 2 --max-cost "$cap" \
+	    -- sh -c "$invoke | ann-validate -s schema.json -u 2>/dev/null" <validated.jsonl
+	[ "$(mock_stat 'd["reasks"]')" -gt $((2 * reasks)) ]
+}

@@ -326,4 +326,39 @@ for i in range(1000):
 	ann-retry -q --idle-timeout 5 -- sh -c 'tee sent.jsonl | jsonl-cat --tag "validation={\"valid\":true}"' <in.jsonl >out.jsonl
 	grep -qF '"json":{"v":"a\u0000b"}' sent.jsonl
 	grep -qF '"history":[{"round":1,"output":{"v":"a\u0000b"}' out.jsonl
+
+@test "budget file needs max-cost and a readable file" {
+	run -2 --separate-stderr ann-retry --budget-file budget -- cat </dev/null
+	[[ "$stderr" == "ann-retry: --budget-file needs --max-cost"* ]]
+	printf 'garbage\n' >budget
+	run -2 --separate-stderr ann-retry --max-cost 1 --budget-file budget -- cat </dev/null
+	[[ "$stderr" == "ann-retry: budget file budget line 1: expected \"ann-budget 1\", found \"garbage\";"* ]]
+}
+
+@test "spent budget file stops re-asks" {
+	{ invalid a; invalid b; } >in.jsonl
+	printf 'ann-budget 1\ncost_usd 1.5\ntokens 900\ncalls 3\n' >budget
+	run -1 --separate-stderr ann-retry --max-cost 1 --budget-file budget -- python3 "$FIXER" <in.jsonl
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(member out.jsonl a attempts.stopped)" = '"budget"' ]
+	[ "$(member out.jsonl b attempts.stopped)" = '"budget"' ]
+	[[ "$stderr" == *"budget file budget already contains 1.500000 USD"* ]]
+	[[ "$stderr" == *"0 sent to the command"* ]]
+	# ann-retry only reads the file: what the child spends, its ann-invoke adds.
+	[ "$(sed -n 's/^cost_usd //p' budget)" = 1.5 ]
+}
+
+@test "budget file damaged mid-run stops re-asks" {
+	invalid a '{"fix_after":2,"vary":true}' >in.jsonl
+	# The child damages the file once it has the first re-ask, so the check
+	# before the second one fails.
+	run -3 --separate-stderr ann-retry --max-cost 1 --budget-file budget -- sh -c '
+		IFS= read -r first
+		printf "garbage\n" >budget
+		{ printf "%s\n" "$first"; cat; } | python3 "$0"' "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 1 ]
+	printf '%s\n' "$output" >out.jsonl
+	[ "$(member out.jsonl a attempts.rounds)" = 1 ]
+	[ "$(member out.jsonl a attempts.stopped)" = '"budget"' ]
+	[[ "$stderr" == *"ann-retry: budget file budget line 1: expected"* ]]
 }

@@ -386,7 +386,7 @@ assert set(ended) <= set(states) and len(ended) == 5, ended
 	for opt in "-j 4" "--rpm 10" "--tpm 10" "--cache c" "--dry-run" "--max-cost 1" \
 		"--region us-east-1" "--endpoint-url http://127.0.0.1:9" "--timeout 5" \
 		"--max-attempts 2" "--retry-delay 1" "--profile p" "--rate-group g" \
-		"--max-tokens-total 9"; do
+		"--max-tokens-total 9" "--budget-file b"; do
 		# shellcheck disable=SC2086
 		run ann-invoke -m "$MODEL" --from-batch "$job" $opt </dev/null
 		[ "$status" -eq 2 ]

@@ -111,9 +111,53 @@ local_settings() {
 	diff single-ids merged-ids
 	assert_every_document_once dataset.jsonl
 
-	# Every shard's ann-invoke drew from the one rate group.
+	# Every shard's ann-invoke drew from the one rate group, and added each
+	# call it made to the one budget file.
 	[ -f "$ANN_RATE_DIR/ann-rate-invoices" ]
+	[ "$(sed -n 's/^calls //p' "$ANN_BUDGET_FILE")" -eq "$(mock_calls)" ]
 	ann_assert_no_secrets shards.log dataset.jsonl out/shard-*/*.log
+}
+
+@test "parallel: one budget file caps the whole job" {
+	local_settings
+	# The whole job costs about 0.66 USD in 30 calls: a cap of about ten
+	# calls, and two requests in flight per ann-invoke.
+	export ANN_JOBS=2 ANN_MAX_COST=0.2
+	run source "$(doc_block local-run)"
+	local k failed=0
+	for k in $(seq "$N"); do
+		[ "$(cat "out/shard-$k/status")" -le 1 ]
+		failed=$((failed + $(cat "out/shard-$k/status")))
+	done
+	# parallel's status is the number of shards with records in error.
+	[ "$status" -eq "$failed" ]
+	assert_every_document_once out/shard-*/final.jsonl
+	[ "$(cat out/shard-*/final.jsonl | grep -c '"kind":"budget"')" -gt 0 ]
+	[ "$(sed -n 's/^calls //p' "$ANN_BUDGET_FILE")" -eq "$(mock_calls)" ]
+	# The job reached the cap and passed it by at most N shards times
+	# ANN_JOBS requests in flight, each costing at most what the largest
+	# answer of a record cost; the file holds exactly what the records report.
+	python3 - "$ANN_BUDGET_FILE" "$ANN_MAX_COST" "$N" "$ANN_JOBS" out/shard-* <<'PY'
+import json, sys
+total = float(dict(l.split() for l in open(sys.argv[1]).read().splitlines()[1:])["cost_usd"])
+cap, shards, jobs = float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+reported = largest = 0.0
+for out in sys.argv[5:]:
+    first = {}
+    for line in open(out + "/answers.jsonl"):
+        r = json.loads(line)
+        first[r["id"]] = r.get("cost_usd", 0.0)
+    for line in open(out + "/final.jsonl"):
+        r = json.loads(line)
+        cost = r.get("cost_usd", 0.0)
+        reported += cost
+        # A re-asked record sums its answers: the first, and the re-asks.
+        largest = max(largest, first[r["id"]], cost - first[r["id"]])
+assert abs(total - reported) < 1e-9, (total, reported)
+assert total >= cap, (total, cap)
+assert total <= cap + shards * jobs * largest, (total, cap, largest)
+print("budget: total %.6f, cap %.6f, largest call %.6f" % (total, cap, largest), file=sys.stderr)
+PY
 }
 
 @test "parallel: a failed shard reruns alone" {

@@ -22,8 +22,16 @@
 #   ANN_ROUNDS       re-asks per record (default 3)
 #   ANN_CACHE        ann-invoke's reply cache (default OUTDIR/cache)
 #   ANN_INVOKE_OPTS  more options for every ann-invoke, such as
-#                    "--rpm 200 --tpm 400000 --rate-group NAME --max-cost 5"
-#   ANN_RETRY_OPTS   more options for ann-retry, such as "--max-cost 2"
+#                    "--rpm 200 --tpm 400000 --rate-group NAME"
+#   ANN_RETRY_OPTS   more options for ann-retry, such as "--max-calls 500"
+#   ANN_BUDGET_FILE  budget file shared by the job's processes (default:
+#                    none): every ann-invoke adds its spend to it, and with
+#                    ANN_MAX_COST every ann-invoke and ann-retry checks it.
+#                    They must run on one machine, or on a file system
+#                    whose flock(2) works across hosts. A new job needs a
+#                    new file: remove the old one or name another
+#   ANN_MAX_COST     with ANN_BUDGET_FILE: US dollars the whole job may
+#                    spend, over every shard that shares the file
 # Credentials, region and endpoint are ann-invoke's (doc/credentials.md).
 #
 # Exit status, as for every ann command: 0 every record ended valid;
@@ -62,8 +70,18 @@ ANN_ROUNDS=${ANN_ROUNDS:-3}
 ANN_CACHE=${ANN_CACHE:-$out/cache}
 ANN_INVOKE_OPTS=${ANN_INVOKE_OPTS:-}
 ANN_RETRY_OPTS=${ANN_RETRY_OPTS:-}
+ANN_BUDGET_FILE=${ANN_BUDGET_FILE:-}
+ANN_MAX_COST=${ANN_MAX_COST:-}
 PIPELINE_OUT=$out
-export ANN_MODEL ANN_SCHEMA ANN_JOBS ANN_CACHE ANN_INVOKE_OPTS ANN_RULES PIPELINE_OUT
+export ANN_MODEL ANN_SCHEMA ANN_JOBS ANN_CACHE ANN_INVOKE_OPTS ANN_RULES PIPELINE_OUT \
+    ANN_BUDGET_FILE ANN_MAX_COST
+
+# A cap without a shared file would hold for each process alone, which is
+# not what "the job may spend ANN_MAX_COST" means.
+if [ -n "$ANN_MAX_COST" ] && [ -z "$ANN_BUDGET_FILE" ]; then
+	echo "pipeline: ANN_MAX_COST needs ANN_BUDGET_FILE, the file the job's processes share" >&2
+	exit 2
+fi
 
 mkdir -p "$out" || exit 3
 rm -f "$out/final.jsonl" "$out/status"
@@ -86,8 +104,11 @@ ann-prompt -q -s "$ANN_SCHEMA" -t "$ANN_TEMPLATE" -r "$ANN_ROOT" --shard "$shard
     >"$out/requests.jsonl" 2>"$out/prompt.log"
 check $? prompt
 
+# Each ${VAR:+...} adds its options only when the variable is set; the
+# quotes inside keep a file name with spaces whole.
 # shellcheck disable=SC2086 # ANN_INVOKE_OPTS holds several options
 ann-invoke -q -m "$ANN_MODEL" -j "$ANN_JOBS" --cache "$ANN_CACHE" $ANN_INVOKE_OPTS \
+    ${ANN_BUDGET_FILE:+--budget-file "$ANN_BUDGET_FILE"} ${ANN_MAX_COST:+--max-cost "$ANN_MAX_COST"} \
     --stats "$out/invoke-stats.json" <"$out/requests.jsonl" >"$out/answers.jsonl" \
     2>"$out/invoke.log"
 check $? invoke
@@ -97,10 +118,14 @@ ann-validate -s "$ANN_SCHEMA" --ground /text --rules "$ANN_RULES" \
 check $? validate
 
 # The re-ask command reads its settings from the exported variables, so no
-# path needs quoting inside the command string.
+# path needs quoting inside the command string. ann-retry only checks the
+# budget file; its ann-invoke adds what the re-asks spend.
 # shellcheck disable=SC2016,SC2086
-ann-retry -q -n "$ANN_ROUNDS" $ANN_RETRY_OPTS -- sh -c '
-	ann-invoke -q -m "$ANN_MODEL" -j "$ANN_JOBS" --cache "$ANN_CACHE" $ANN_INVOKE_OPTS |
+ann-retry -q -n "$ANN_ROUNDS" $ANN_RETRY_OPTS \
+    ${ANN_MAX_COST:+--budget-file "$ANN_BUDGET_FILE" --max-cost "$ANN_MAX_COST"} -- sh -c '
+	ann-invoke -q -m "$ANN_MODEL" -j "$ANN_JOBS" --cache "$ANN_CACHE" $ANN_INVOKE_OPTS \
+	    ${ANN_BUDGET_FILE:+--budget-file "$ANN_BUDGET_FILE"} \
+	    ${ANN_MAX_COST:+--max-cost "$ANN_MAX_COST"} |
 	    ann-validate -u -s "$ANN_SCHEMA" --ground /text --rules "$ANN_RULES" \
 	    2>>"$PIPELINE_OUT/retry-validate.log"' \
     <"$out/validated.jsonl" >"$out/final.jsonl.tmp" 2>"$out/retry.log"

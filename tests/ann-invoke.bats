@@ -681,6 +681,7 @@ accept;content-type;host;x-amz-date;x-amz-security-token;x-amzn-bedrock-request-
 	[ "$(jget '"output" in r' <out.jsonl | sort -u)" = true ]
 	[ "$(grep -c 'rt_sigaction(SIGPIPE' trace.txt)" -eq 1 ]
 	[ "$(grep -c 'rt_sigaction(SIGALRM\|alarm(\|setitimer(' trace.txt)" -eq 0 ]
+}
 
 # Prints "answered cost max_cost tokens budget_errors other_errors" over the
 # JSONL files given: records answered, their summed and largest cost_usd,

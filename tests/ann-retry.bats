@@ -326,6 +326,7 @@ for i in range(1000):
 	ann-retry -q --idle-timeout 5 -- sh -c 'tee sent.jsonl | jsonl-cat --tag "validation={\"valid\":true}"' <in.jsonl >out.jsonl
 	grep -qF '"json":{"v":"a\u0000b"}' sent.jsonl
 	grep -qF '"history":[{"round":1,"output":{"v":"a\u0000b"}' out.jsonl
+}
 
 @test "budget file needs max-cost and a readable file" {
 	run -2 --separate-stderr ann-retry --budget-file budget -- cat </dev/null

@@ -6,19 +6,28 @@
 
 #include "log.h"
 
+/*
+ * Sets *out to the endpoint: the explicit URL, else the variable, else the
+ * fallback. A setting that is present but empty is an error rather than a
+ * way to the fallback, since it is most often a script that failed to
+ * fill it in, and the fallback is a public service.
+ */
 static int
 dup_env_url(char **out, const char *explicit_url, const char *variable,
-    const char *fallback, const char **from)
+    const char *fallback, const char **from, struct ann_error *e)
 {
 	const char *url = explicit_url;
 	size_t len;
 
 	*from = "--endpoint-url";
-	if (url == NULL || *url == '\0') {
+	if (url == NULL) {
 		url = getenv(variable);
 		*from = variable;
 	}
-	if (url == NULL || *url == '\0') {
+	if (url != NULL && *url == '\0')
+		return ann_error_set(e, ANN_ERR_CONFIG,
+		    "%s is set but empty; unset it to use %s", *from, fallback);
+	if (url == NULL) {
 		url = fallback;
 		*from = "default";
 	}
@@ -26,7 +35,7 @@ dup_env_url(char **out, const char *explicit_url, const char *variable,
 	while (len > 0 && url[len - 1] == '/')
 		len--;
 	*out = strndup(url, len);
-	return *out ? ANN_OK : ANN_ERR_NOMEM;
+	return *out ? ANN_OK : ann_error_set(e, ANN_ERR_NOMEM, "out of memory reading settings");
 }
 
 /* Logs where the credentials came from: the source's name, never a secret. */
@@ -54,22 +63,24 @@ ann_access_setup(struct ann_access *a, enum ann_provider p, const char *region,
 
 	if (p == ANN_PROVIDER_ANTHROPIC) {
 		rc = dup_env_url(&a->endpoint, endpoint, "ANTHROPIC_BASE_URL",
-		    "https://api.anthropic.com", &a->endpoint_from);
+		    "https://api.anthropic.com", &a->endpoint_from, e);
+		if (rc)
+			return rc;
 		key = getenv("ANTHROPIC_API_KEY");
-		if (rc == ANN_OK && (key == NULL || *key == '\0'))
+		if (key == NULL || *key == '\0')
 			return ann_error_set(e, ANN_ERR_CONFIG, "ANTHROPIC_API_KEY is not set");
-		if (rc == ANN_OK && (a->api_key = strdup(key)) == NULL)
-			rc = ANN_ERR_NOMEM;
-		return rc ? ann_error_set(e, rc, "out of memory reading settings") : ANN_OK;
+		if ((a->api_key = strdup(key)) == NULL)
+			return ann_error_set(e, ANN_ERR_NOMEM, "out of memory reading settings");
+		return ANN_OK;
 	}
 
 	if (p == ANN_PROVIDER_OPENAI) {
 		size_t len;
 
 		rc = dup_env_url(&a->endpoint, endpoint, "OPENAI_BASE_URL", "https://api.openai.com",
-		    &a->endpoint_from);
+		    &a->endpoint_from, e);
 		if (rc)
-			return ann_error_set(e, rc, "out of memory reading settings");
+			return rc;
 		len = strlen(a->endpoint);
 		if (len >= 3 && strcmp(a->endpoint + len - 3, "/v1") == 0)
 			a->endpoint[len - 3] = '\0';

@@ -119,6 +119,23 @@ done:
 	return rc;
 }
 
+/*
+ * Takes the endpoint from a setting that is present. An empty one is an
+ * error rather than a way to the region's endpoint, since it is most often
+ * a script that failed to fill it in, and that endpoint is AWS itself.
+ */
+static int
+endpoint_from(char **url, const char **from, const char *value, const char *setting,
+    const char *source, struct ann_error *e)
+{
+	if (value[0] == '\0')
+		return ann_error_set(e, ANN_ERR_CONFIG,
+		    "%s is set but empty; unset it to use the region's endpoint", setting);
+	if (from != NULL)
+		*from = source;
+	return check_url(url, value, setting, e);
+}
+
 int
 ann_endpoint_resolve(char **url, const char **from, const char *explicit_url,
     const char *service_env, const char *host_prefix, const char *region, struct ann_error *e)
@@ -129,24 +146,15 @@ ann_endpoint_resolve(char **url, const char **from, const char *explicit_url,
 	*url = NULL;
 	if (from != NULL)
 		*from = NULL;
-	if (explicit_url != NULL && explicit_url[0] != '\0') {
-		if (from != NULL)
-			*from = "--endpoint-url";
-		return check_url(url, explicit_url, "--endpoint-url", e);
-	}
+	if (explicit_url != NULL)
+		return endpoint_from(url, from, explicit_url, "--endpoint-url", "--endpoint-url", e);
 	snprintf(var, sizeof var, "AWS_ENDPOINT_URL_%s", service_env);
 	v = getenv(var);
-	if (v != NULL && v[0] != '\0') {
-		if (from != NULL)
-			*from = "AWS_ENDPOINT_URL_<service>";
-		return check_url(url, v, var, e);
-	}
+	if (v != NULL)
+		return endpoint_from(url, from, v, var, "AWS_ENDPOINT_URL_<service>", e);
 	v = getenv("AWS_ENDPOINT_URL");
-	if (v != NULL && v[0] != '\0') {
-		if (from != NULL)
-			*from = "AWS_ENDPOINT_URL";
-		return check_url(url, v, "AWS_ENDPOINT_URL", e);
-	}
+	if (v != NULL)
+		return endpoint_from(url, from, v, "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL", e);
 	if (region == NULL || !ann_region_valid(region))
 		return ann_error_set(e, ANN_ERR_CONFIG,
 		    "cannot form the %s endpoint: invalid region \"%.64s\"", host_prefix,

@@ -11,7 +11,8 @@
  * Endpoint, first set wins: the explicit value (--endpoint-url), then
  * AWS_ENDPOINT_URL_<SERVICE> (for Bedrock Runtime,
  * AWS_ENDPOINT_URL_BEDROCK_RUNTIME), then AWS_ENDPOINT_URL, then
- * https://<host prefix>.<region>.amazonaws.com. The endpoint is only
+ * https://<host prefix>.<region>.amazonaws.com. A setting present but
+ * empty is an ANN_ERR_CONFIG error, never a way to AWS. The endpoint is only
  * computed here, and nothing connects to it. An override must be an http or
  * https URL with a host and without query or fragment. A trailing '/' is
  * removed so callers can append "/model/...".

@@ -195,6 +195,24 @@ for i in range(1, int(sys.argv[1]) + 1):
 	[ "$(jget 'r["error"]["kind"] + " " + str(r["error"]["attempts"])' <<<"$output")" = "timeout 2" ]
 }
 
+@test "an endpoint setting that is set but empty is refused, never replaced by AWS" {
+	# A script whose mock failed to start exports an empty URL; falling back
+	# to the public endpoint would send the documents to AWS.
+	make_requests 1
+	run -2 --separate-stderr env AWS_ENDPOINT_URL_BEDROCK_RUNTIME= ann-invoke -m m1 --dry-run <requests.jsonl
+	[[ "$stderr" == *"AWS_ENDPOINT_URL_BEDROCK_RUNTIME is set but empty"* ]]
+	[ -z "$output" ]
+	run -2 --separate-stderr env AWS_ENDPOINT_URL= ann-invoke -m m1 --dry-run <requests.jsonl
+	[[ "$stderr" == *"AWS_ENDPOINT_URL is set but empty"* ]]
+	run -2 --separate-stderr ann-invoke -m m1 --endpoint-url '' --dry-run <requests.jsonl
+	[[ "$stderr" == *"--endpoint-url is set but empty"* ]]
+	run -2 --separate-stderr env ANTHROPIC_BASE_URL= ANTHROPIC_API_KEY=k ann-invoke -p anthropic -m m1 \
+		--dry-run <requests.jsonl
+	[[ "$stderr" == *"ANTHROPIC_BASE_URL is set but empty; unset it to use https://api.anthropic.com"* ]]
+	run -2 --separate-stderr env OPENAI_BASE_URL= ann-invoke -p openai -m m1 --dry-run <requests.jsonl
+	[[ "$stderr" == *"OPENAI_BASE_URL is set but empty"* ]]
+}
+
 @test "connection refused is a network error" {
 	make_requests 1
 	# Port 9 (discard) has no listener here; the endpoint is loopback all the same.

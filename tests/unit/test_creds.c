@@ -973,6 +973,24 @@ endpoint_order(void)
 	CHECK_STR("--endpoint-url", from);
 	free(url);
 
+	/* A setting present but empty never falls through to AWS. */
+	CHECK_INT(ANN_ERR_CONFIG, ann_endpoint_resolve(&url, &from, "", "BEDROCK_RUNTIME",
+	    "bedrock-runtime", "ap-northeast-1", &e));
+	CHECK(url == NULL);
+	CHECK_STR("--endpoint-url is set but empty; unset it to use the region's endpoint", e.msg);
+	setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "", 1);
+	CHECK_INT(ANN_ERR_CONFIG, ann_endpoint_resolve(&url, &from, NULL, "BEDROCK_RUNTIME",
+	    "bedrock-runtime", "ap-northeast-1", &e));
+	CHECK(url == NULL);
+	CHECK(strstr(e.msg, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME is set but empty") == e.msg);
+	unsetenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME");
+	setenv("AWS_ENDPOINT_URL", "", 1);
+	CHECK_INT(ANN_ERR_CONFIG, ann_endpoint_resolve(&url, &from, NULL, "BEDROCK_RUNTIME",
+	    "bedrock-runtime", "ap-northeast-1", &e));
+	CHECK(url == NULL);
+	CHECK(strstr(e.msg, "AWS_ENDPOINT_URL is set but empty") == e.msg);
+	unsetenv("AWS_ENDPOINT_URL");
+
 	CHECK_INT(ANN_ERR_CONFIG, ann_endpoint_resolve(&url, &from, "ftp://127.0.0.1", "BEDROCK_RUNTIME",
 	    "bedrock-runtime", "ap-northeast-1", &e));
 	CHECK_INT(ANN_ERR_CONFIG, ann_endpoint_resolve(&url, &from, "http://127.0.0.1/?a=1",

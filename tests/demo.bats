@@ -51,3 +51,24 @@ print("\n".join(lines))
 	[[ "$stderr" == *'line 2: record is invalid: /id: must be a string, got number 17'* ]]
 	[[ "$stderr" == *'line 3: record "'*'" is invalid: /validation/valid: '*'got string "yes"'* ]]
 }
+
+@test "README's first pipeline runs as written" {
+	# The README's sh blocks, in order, from a stand-in for the clone whose
+	# bin/ is the build under test. doc_blocks.py stops before ann-invoke
+	# unless the endpoint is on 127.0.0.1.
+	mkdir clone
+	ln -s "$ANN_BIN" clone/bin
+	ln -s "$ANN_TOP/share" clone/share
+	ln -s "$ANN_TOP/schemas" clone/schemas
+	python3 "$ANN_TOP/tests/helpers/doc_blocks.py" "$ANN_TOP/README.md" blocks
+	[ "$(ls blocks/[0-9]*.sh | wc -l)" -eq 2 ]
+	(cd clone && timeout 120 bash ../blocks/run.sh)
+	for status in blocks/*.status; do
+		[ "$(cat "$status")" -eq 0 ]
+	done
+	[ "$(wc -l <clone/dataset.jsonl)" -eq 26 ]
+	grep -q '^micro average' blocks/02.out
+	# The last block stopped the look-alike.
+	run curl -s --max-time 2 "$(cat clone/mock.url)/_mock/stats"
+	[ "$status" -ne 0 ]
+}

@@ -9,6 +9,7 @@ load test_helper
 	[[ "$output" == "demo: local Bedrock look-alike at http://127.0.0.1:"* ]]
 	[[ "$output" == *"documents   26"* ]]
 	[[ "$output" == *"valid       26 (0 with errors)"* ]]
+	[[ "$output" =~ "retries     "[0-9]+" re-asks for "[0-9]+" documents; "[0-9]+" calls sent again after throttling or faults" ]]
 	[[ "$output" == *"micro F1    1.0000"* ]]
 	[[ "$output" == *"dataset     $BATS_TEST_TMPDIR/out/dataset.jsonl"* ]]
 	# Every document exactly once, and the look-alike really made mistakes to fix.

@@ -32,8 +32,8 @@ export AWS_REGION=ap-northeast-1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 # A URL file left by an earlier run must not be read before the new server
-# writes its own, and the URL is read once: an empty endpoint variable would
-# send ann-invoke to the real Bedrock endpoint.
+# writes its own, and the URL is read once and checked, so the demo stops
+# here rather than at ann-invoke's refusal of an empty endpoint.
 rm -f "$out/mock.url"
 ann-mock --port 0 --answers "$examples/labels.jsonl" --seed 7 --latency 150 \
     --mistakes 0.25 --fix-rate 0.9 --faults throttle=0.03,unavailable=0.01 \
@@ -62,7 +62,7 @@ ann-prompt -s "$schema" -t "$template" -r "$examples" <"$examples/documents.json
     >"$out/requests.jsonl"
 $invoke --stats "$out/invoke-stats.json" <"$out/requests.jsonl" >"$out/answers.jsonl" || true
 $validate <"$out/answers.jsonl" >"$out/validated.jsonl" 2>"$out/validate.log" || true
-ann-retry -n 3 -- sh -c "$invoke -q | $validate -u 2>/dev/null" \
+ann-retry -n 3 -- sh -c "$invoke -q --stats $out/invoke-retry-stats.json | $validate -u 2>/dev/null" \
     <"$out/validated.jsonl" >"$out/final.jsonl" 2>"$out/retry.log" || true
 ann-merge "$out/final.jsonl" >"$out/dataset.jsonl" 2>"$out/merge.log" || true
 ann-eval "$examples/labels.jsonl" "$out/dataset.jsonl" >"$out/eval.txt" 2>"$out/eval.log" || true

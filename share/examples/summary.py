@@ -30,7 +30,14 @@ def main(out, seconds):
     print()
     print("documents   %d" % len(dataset))
     print("valid       %d (%d with errors)" % (valid, errors))
-    print("retries     %d re-asks for %d documents" % (rounds, reasked))
+    calls_retried = 0
+    for name in ("invoke-stats.json", "invoke-retry-stats.json"):
+        path = os.path.join(out, name)
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            with open(path, encoding="utf-8") as f:
+                calls_retried += json.load(f)["retries"]
+    print("retries     %d re-asks for %d documents; %d calls sent again after "
+          "throttling or faults" % (rounds, reasked, calls_retried))
     print("tokens      %d in, %d out" % (tokens["input"], tokens["output"]))
     print("cost        $%.4f (estimate; prices in share/pricing.json)" % cost)
     print("time        %s s" % seconds)

@@ -123,7 +123,8 @@ bench: all
 
 # The main job on the example invoices against the local look-alike server.
 demo: deps
-	@$(MAKE) --no-print-directory -j2 all
+	@echo "demo: building (make -s: only warnings and errors show)"
+	@$(MAKE) --no-print-directory -s -j2 all
 	@sh share/examples/demo.sh demo-out
 
 install: all

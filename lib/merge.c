@@ -521,6 +521,8 @@ merge_sorted(struct driver *d, struct ann_error *e)
 					rc = stream_advance(d, &s[i], i, e);
 			}
 		}
+		d->c.group_key = key.data;
+		d->c.group_key_len = key.len;
 		if (rc == ANN_OK)
 			rc = decide(&d->c, &d->g, e);
 		ann_buf_release(&key);
@@ -674,6 +676,7 @@ merge_unsorted(struct driver *d, struct ann_error *e)
 			rc = load_slot(d, &extra.v[next - 1], e);
 			next = extra.v[next - 1].next;
 		}
+		d->c.group_key = ann_strtab_str(&keys, i, &d->c.group_key_len);
 		if (rc == ANN_OK)
 			rc = decide(&d->c, &d->g, e);
 	}

@@ -126,32 +126,6 @@ ann_group_best(const struct ann_group *g, size_t lo, size_t hi)
 	return best;
 }
 
-const char *
-ann_merge_printable(const char *s, size_t len, char *out, size_t size)
-{
-	size_t room = size - 4; /* for "..." and the NUL */
-	size_t i;
-
-	if (len < size) {
-		room = len;
-	} else {
-		/* Back up to the start of a UTF-8 character. */
-		while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80)
-			room--;
-	}
-	for (i = 0; i < room; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		out[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
-	}
-	if (room < len) {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = '\0';
-	return out;
-}
-
 void
 ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
 {
@@ -348,7 +322,7 @@ count_key(struct ann_merge_ctx *c, const struct ann_buf *differs, size_t n_diffe
 	size_t used;
 	size_t i;
 
-	ann_merge_printable(c->group_key, c->group_key_len, key, sizeof key);
+	ann_printable(c->group_key, c->group_key_len, key, sizeof key);
 	if (n_differs == 0) {
 		list_key(st->duplicate_list, st->duplicate_keys++, key);
 		return;

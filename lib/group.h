@@ -77,13 +77,6 @@ struct ann_merge_ctx {
 	size_t warnings;
 };
 
-/*
- * Copies s[0..len) into out for a message: control characters become '?',
- * and text that does not fit is cut at a UTF-8 character boundary and
- * ends in "...". Returns out.
- */
-const char *ann_merge_printable(const char *s, size_t len, char *out, size_t size);
-
 /* Logs a warning about one key, up to a fixed number per run (control characters become '?'). */
 void ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -367,7 +367,7 @@ make_edited_copy() {
 	[ "$(echo "$output" | json_get records.paired)" -eq 1 ]
 	[ "$(echo "$output" | json_get records.annotations.no_id)" -eq 1 ]
 	[ "$(echo "$output" | json_get records.missing_annotations)" -eq 1 ]
-	[[ "$stderr" == *"ann.jsonl:2: record has no string \"id\" member"* ]]
+	[[ "$stderr" == *"ann.jsonl:2: member \"id\" must be a string, got number 7"* ]]
 }
 
 @test "closed downstream pipe ends diffs quietly" {

@@ -104,8 +104,8 @@ for line in open(sys.argv[2], encoding="utf-8"):
 @test "numeric ids past 2^53 stay apart as error records" {
 	printf '%s\n' '{"id":9007199254740992,"label":"A"}' '{"id":9007199254740993,"label":"B"}' >in.jsonl
 	run -1 --separate-stderr ann-merge in.jsonl
-	[ "${lines[0]}" = '{"id":9007199254740992,"label":"A","error":{"kind":"invalid","message":"line 1: record has no string \"id\" member","line":1},"merge":{"input":"in.jsonl"}}' ]
-	[ "${lines[1]}" = '{"id":9007199254740993,"label":"B","error":{"kind":"invalid","message":"line 2: record has no string \"id\" member","line":2},"merge":{"input":"in.jsonl"}}' ]
+	[ "${lines[0]}" = '{"id":9007199254740992,"label":"A","error":{"kind":"invalid","message":"line 1: member \"id\" must be a string, got number 9007199254740992","line":1},"merge":{"input":"in.jsonl"}}' ]
+	[ "${lines[1]}" = '{"id":9007199254740993,"label":"B","error":{"kind":"invalid","message":"line 2: member \"id\" must be a string, got number 9007199254740993","line":2},"merge":{"input":"in.jsonl"}}' ]
 }
 
 @test "string ids are compared decoded" {
@@ -332,7 +332,7 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	[ "${#lines[@]}" -eq 4 ]
 	[[ "${lines[0]}" == '{"id":"line:2","error":{"kind":"syntax",'*'"merge":{"input":"in.jsonl"}}' ]]
 	[[ "${lines[1]}" == '{"id":"line:3","error":{"kind":"syntax",'*'"input":"not json"},"merge":{"input":"in.jsonl"}}' ]]
-	[ "${lines[2]}" = '{"text":"no id","error":{"kind":"invalid","message":"line 4: record has no string \"id\" member","line":4},"merge":{"input":"in.jsonl"}}' ]
+	[ "${lines[2]}" = '{"text":"no id","error":{"kind":"invalid","message":"line 4: record has no \"id\" member","line":4},"merge":{"input":"in.jsonl"}}' ]
 	[ "${lines[3]}" = '{"id":"a"}' ]
 	[[ "$stderr" == *'in.jsonl: line 2: invalid JSON'* ]]
 }

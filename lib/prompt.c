@@ -1211,29 +1211,15 @@ out:
 	return rc;
 }
 
-/* Copies an id into buf for a log line, with control characters replaced. */
-static const char *
-printable_id(const struct ann_buf *id, char *buf, size_t size)
-{
-	size_t i, n = id->len < size - 1 ? id->len : size - 1;
-
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)id->data[i] < 0x20 ? '?' : id->data[i];
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Turns rec into an error record with why, for the rejects stream. */
 static int
 reject_record(struct ann_prompt *p, const struct ann_record *rec, const struct ann_error *why,
     struct ann_record_edit *edit, struct ann_buf *out, struct ann_error *e)
 {
-	char id[80];
 	int rc;
 
 	p->record_errors++;
-	ann_log(ANN_LOG_WARN, "line %zu: record \"%s\": %s", rec->line_no,
-	    printable_id(&rec->id, id, sizeof id), why->msg);
+	ann_log_record(ANN_LOG_WARN, rec->line_no, rec->id.data, rec->id.len, "%s", why->msg);
 	rc = ann_error_json(out, ann_err_name(why->code), why->msg, 0, rec->line_no);
 	if (rc == ANN_OK)
 		rc = ann_record_edit_set_raw(edit, "error", out->data, out->len);

@@ -226,6 +226,29 @@ assert_kept_round() {
 	[[ "$stderr" == *"exited with status 7"* ]]
 }
 
+@test "record warnings name the line and the quoted id" {
+	{ printf '%s\n' '{"id":"b\u001b","validation":{"valid":false,"errors":[]}}'; invalid r1; invalid r1; } >in.jsonl
+	run -1 --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "$stderr" == *'ann-retry: warning: line 1: record "b?": no "request" member, so it is not re-asked'* ]]
+	[[ "$stderr" == *'ann-retry: warning: line 3: record "r1": an earlier record with this id is being re-asked; passed on as it is'* ]]
+	[[ "$stderr" != *'error:'* ]]
+}
+
+@test "records the child fails get a warning each" {
+	{ invalid a '{"crash_at":true}'; invalid b; } >in.jsonl
+	run -3 --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == *'ann-retry: warning: line 1: record "a": the retry command exited with status 7 before answering this record'* ]]
+	[[ "$stderr" == *'ann-retry: warning: line 2: record "b": the retry command '* ]]
+	# The run itself failed, so that line alone is an error.
+	[[ "$stderr" == *'ann-retry: error: the retry command exited with status 7 with '[12]' record'* ]]
+	[ "$(grep -c 'error:' <<<"$stderr")" -eq 1 ]
+	run -3 --separate-stderr ann-retry -q -- python3 "$FIXER" <in.jsonl
+	[ "$(grep -c 'warning:' <<<"$stderr")" -eq 0 ]
+	[ "$(grep -c 'error:' <<<"$stderr")" -eq 1 ]
+}
+
 @test "missing command and bad template are usage errors" {
 	run -2 --separate-stderr ann-retry -n 2 </dev/null
 	[[ "$stderr" == "ann-retry: missing the command to re-ask with, after --"* ]]

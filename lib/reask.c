@@ -246,7 +246,6 @@ is_failing(const struct ann_record *r)
 static int
 write_out(struct loop *l, const char *line, size_t len)
 {
-	l->stats->records++;
 	return ann_jsonl_write(&l->out, line, len, l->e);
 }
 
@@ -271,6 +270,31 @@ edit_number(struct loop *l, const char *name, double v)
 	if (ann_buf_add_json_number(&l->scratch, v))
 		return ANN_ERR_INVALID;
 	return ann_record_edit_set_raw(&l->edit, name, l->scratch.data, l->scratch.len);
+}
+
+/* Counts how flight f ended: re-asked and fixed or still failing, or why it was not re-asked. */
+static void
+count_outcome(struct ann_reask_stats *st, const struct flight *f, enum ann_reask_stop stop,
+    int failing)
+{
+	/* Only the budget, --rounds 0 or a child that ended stop a record before its first re-ask. */
+	if (f->reasks == 0) {
+		if (stop == ANN_REASK_STOP_BUDGET)
+			st->not_reasked_budget++;
+		else if (stop == ANN_REASK_STOP_ROUNDS)
+			st->not_reasked_rounds++;
+		else
+			st->not_reasked_child++;
+		return;
+	}
+	if (failing)
+		st->still_failing++;
+	else
+		st->fixed++;
+	if (stop == ANN_REASK_STOP_REPEATED)
+		st->repeated++;
+	if (stop == ANN_REASK_STOP_BUDGET)
+		st->budget_stops++;
 }
 
 /* Warns that the child failed flight f, one by one up to CHILD_WARNINGS_MAX records. */
@@ -354,16 +378,9 @@ finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop
 	if (rc)
 		goto out;
 	failing = child_message != NULL || is_failing(r);
-	if (failing) {
+	if (failing)
 		l->stats->failed_records++;
-		l->stats->still_failing++;
-	} else {
-		l->stats->fixed++;
-	}
-	if (stop == ANN_REASK_STOP_REPEATED)
-		l->stats->repeated++;
-	if (stop == ANN_REASK_STOP_BUDGET)
-		l->stats->budget_stops++;
+	count_outcome(l->stats, f, stop, failing);
 	rc = write_out(l, l->line.data, l->line.len);
 
 out:
@@ -530,6 +547,34 @@ advance(struct loop *l, size_t i, const struct ann_record *r)
 	return send_round(l, f, r, need);
 }
 
+/*
+ * Passes on record r, which has no string id and so cannot be matched with
+ * the child's answers, with an "error" of kind invalid unless it has one.
+ */
+static int
+pass_without_id(struct loop *l, const struct ann_record *r)
+{
+	char problem[ANN_RECORD_PROBLEM_MAX];
+	char msg[ANN_RECORD_PROBLEM_MAX + 32];
+
+	l->stats->no_id++;
+	ann_record_edit_reset(&l->edit);
+	if (ann_record_get(r, "error") != NULL)
+		return write_record(l, r, NULL);
+	snprintf(msg, sizeof msg, "line %zu: %s", r->line_no,
+	    ann_record_id_problem(r, problem, sizeof problem));
+	ann_log(ANN_LOG_WARN, "%s", msg);
+	ann_buf_reset(&l->scratch);
+	if (ann_error_json(&l->scratch, "invalid", msg, 0, r->line_no) ||
+	    ann_record_edit_set_raw(&l->edit, "error", l->scratch.data, l->scratch.len))
+		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory marking line %zu",
+		    r->line_no);
+	/* write_record counts r as failing only when it was so before the edit. */
+	if (!is_failing(r))
+		l->stats->failed_records++;
+	return write_record(l, r, &l->edit);
+}
+
 /* Takes one record from the input: passes it on, or starts its flight. */
 static int
 take_input(struct loop *l, const char *line, size_t len, size_t line_no)
@@ -539,6 +584,7 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 	size_t i;
 	int rc;
 
+	l->stats->records++;
 	rc = ann_record_parse(&l->rec, line, len, line_no, &why);
 	if (rc == ANN_ERR_NOMEM)
 		return ann_error_set(l->e, rc, "out of memory reading line %zu", line_no);
@@ -547,16 +593,24 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 		ann_buf_reset(&l->line);
 		if (ann_record_write_line_error(&l->line, line, len, line_no, &why))
 			return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory");
+		l->stats->line_errors++;
 		l->stats->failed_records++;
 		return write_out(l, l->line.data, l->line.len);
 	}
+	if (!l->rec.has_id)
+		return pass_without_id(l, &l->rec);
 
-	if (!l->rec.has_id || ann_reask_classify(&l->rec) == ANN_REASK_NONE ||
-	    ann_record_get(&l->rec, "request") == NULL) {
-		if (l->rec.has_id && ann_reask_classify(&l->rec) != ANN_REASK_NONE)
-			ann_log_record(ANN_LOG_WARN, line_no, l->rec.id.data, l->rec.id.len,
-			    "no \"request\" member, so it is not re-asked");
-		l->stats->passed++;
+	if (ann_reask_classify(&l->rec) == ANN_REASK_NONE) {
+		if (is_failing(&l->rec))
+			l->stats->unfixable++;
+		else
+			l->stats->passed++;
+		return write_record(l, &l->rec, NULL);
+	}
+	if (ann_record_get(&l->rec, "request") == NULL) {
+		ann_log_record(ANN_LOG_WARN, line_no, l->rec.id.data, l->rec.id.len,
+		    "no \"request\" member, so it is not re-asked");
+		l->stats->no_request++;
 		return write_record(l, &l->rec, NULL);
 	}
 
@@ -564,7 +618,7 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 	if (l->table[i] != NULL) {
 		ann_log_record(ANN_LOG_WARN, line_no, l->rec.id.data, l->rec.id.len,
 		    "an earlier record with this id is being re-asked; passed on as it is");
-		l->stats->passed++;
+		l->stats->repeated_ids++;
 		return write_record(l, &l->rec, NULL);
 	}
 
@@ -601,6 +655,7 @@ take_answer(struct loop *l, const char *line, size_t len, size_t line_no)
 	if (rc || !l->rec.has_id) {
 		ann_log(ANN_LOG_WARN, "child output line %zu is not a record with an id; passed on",
 		    line_no);
+		l->stats->extra_lines++;
 		l->stats->failed_records++;
 		ann_buf_reset(&l->line);
 		if (ann_buf_add(&l->line, line, len) || ann_buf_addc(&l->line, '\n'))
@@ -614,6 +669,7 @@ take_answer(struct loop *l, const char *line, size_t len, size_t line_no)
 
 		ann_log(ANN_LOG_WARN, "the retry command returned record \"%s\", which was not "
 		    "sent to it; passed on", ann_printable(l->rec.id.data, l->rec.id.len, id, sizeof id));
+		l->stats->extra_lines++;
 		return write_record(l, &l->rec, NULL);
 	}
 
@@ -811,6 +867,13 @@ drain(struct loop *l, struct ann_jsonl_reader *reader, int *eof,
 		if (rc == ANN_ERR_TOO_LARGE) {
 			ann_buf_reset(&l->line);
 			ann_record_write_line_error(&l->line, NULL, 0, no, &why);
+			if (reader == &l->in) {
+				ann_log(ANN_LOG_WARN, "line %zu: %s", no, why.msg);
+				l->stats->records++;
+				l->stats->line_errors++;
+			} else {
+				l->stats->extra_lines++;
+			}
 			l->stats->failed_records++;
 			rc = write_out(l, l->line.data, l->line.len);
 		} else if (rc == ANN_OK) {

@@ -234,6 +234,20 @@ parse_args(int argc, char **argv, struct eval_opts *o, struct ann_eval *ev)
 	return -1;
 }
 
+/* Warns when the scores are n/a because there was nothing to score. */
+static void
+warn_nothing_scored(const struct ann_eval *ev)
+{
+	if (ev->documents == 0 && ev->reference.records == 0 && ev->annotations.records == 0)
+		ann_log(ANN_LOG_WARN, "no document was scored, because both inputs are empty; "
+		    "every score is n/a");
+	else if (ev->documents == 0)
+		ann_log(ANN_LOG_WARN, "no document was scored, so every score is n/a");
+	else if (ev->n_fields == 0)
+		ann_log(ANN_LOG_WARN, "no field was compared, so the field scores are n/a; check "
+		    "--member and --field");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -268,6 +282,8 @@ main(int argc, char **argv)
 	}
 	if (rc == ANN_OK)
 		rc = ann_jsonl_flush(&out, &e);
+	if (rc == ANN_OK)
+		warn_nothing_scored(&ev);
 	if (rc == ANN_OK && ann_eval_problems(&ev) > 0)
 		ann_log(ANN_LOG_WARN, "%zu records could not be scored normally: see the record "
 		    "counts in the report, or list them with --diffs", ann_eval_problems(&ev));

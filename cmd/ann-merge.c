@@ -202,6 +202,43 @@ parse_options(int argc, char **argv, struct ann_merge_options *o)
 	return 0;
 }
 
+/* Appends " and N more" to a list of the first keys when there were more. */
+static const char *
+more_keys(size_t keys, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (keys > ANN_MERGE_LISTED_KEYS)
+		snprintf(buf, size, " and %zu more", keys - ANN_MERGE_LISTED_KEYS);
+	return buf;
+}
+
+/*
+ * Warns about dropped duplicates, naming the first keys, and separately
+ * about those that differ from the record kept in members no stage owns.
+ */
+static void
+warn_duplicates(const struct ann_merge_options *o, const struct ann_merge_stats *st)
+{
+	const char *key = strcmp(o->key, "/id") == 0 ? "id" : "key";
+	char more[32];
+
+	if (st->duplicates == 0)
+		return;
+	ann_log(ANN_LOG_WARN, "%zu duplicate record%s dropped (%zu %s%s, %s kept): %s%s",
+	    st->duplicates, st->duplicates == 1 ? "" : "s", st->duplicate_keys, key,
+	    st->duplicate_keys == 1 ? "" : "s", st->duplicate_keys == 1 ? "its best record" :
+	    "the best record of each", st->duplicate_list,
+	    more_keys(st->duplicate_keys, more, sizeof more));
+	if (st->differing == 0)
+		return;
+	ann_log(ANN_LOG_WARN, "%zu dropped record%s differ%s from the record kept for %s %s in "
+	    "members that no pipeline stage owns, so two documents may share %s %s: %s%s; "
+	    "\"differs\" in each record's \"merge\" member lists them",
+	    st->differing, st->differing == 1 ? "" : "s", st->differing == 1 ? "s" : "",
+	    st->differing == 1 ? "its" : "their", key, strcmp(key, "id") == 0 ? "an" : "a", key,
+	    st->differing_list, more_keys(st->differing_keys, more, sizeof more));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -265,6 +302,8 @@ main(int argc, char **argv)
 		ann_log(ANN_LOG_WARN, "%zu reviewer texts did not convert to their field's type "
 		    "in the schema; each record's \"merge\" member lists them under "
 		    "\"unconverted\"", st.unconverted);
+	warn_duplicates(&o, &st);
+	/* Duplicates, even differing ones, carry no error: the status stays 0 (ann-merge(1)). */
 	rc = ann_cli_exit_status(rc, &e, st.broken_pipe, st.errors);
 done:
 	for (i = 0; i < n; i++)

@@ -68,13 +68,39 @@ read_file(const char *path)
 	return text;
 }
 
+/* Prints ", N what" when n is not 0. */
+static void
+print_count(size_t n, const char *what)
+{
+	if (n > 0)
+		fprintf(stderr, ", %zu %s", n, what);
+}
+
+/*
+ * Prints the closing summary: where every input line went, with the counts
+ * that are 0 left out except "needed nothing" and "re-asked".
+ */
 static void
 print_summary(const struct ann_reask_stats *s)
 {
-	fprintf(stderr, "%s: %zu records: %zu needed nothing, %zu re-asked (%zu now valid, "
-	    "%zu still failing, %zu stopped on repeated errors, %zu by the budget); %zu sent to the command\n",
-	    ann_program, s->records, s->passed, s->sent, s->fixed, s->still_failing, s->repeated,
-	    s->budget_stops, s->calls);
+	fprintf(stderr, "%s: %zu records: %zu needed nothing", ann_program, s->records, s->passed);
+	print_count(s->unfixable, "with an error that no re-ask fixes");
+	print_count(s->no_request, "could not be re-asked (no request)");
+	print_count(s->no_id, "could not be re-asked (no string id)");
+	print_count(s->repeated_ids, "could not be re-asked (id already in the loop)");
+	print_count(s->line_errors, s->line_errors == 1 ? "line that is not a record" :
+	    "lines that are not records");
+	fprintf(stderr, ", %zu re-asked (%zu now valid, %zu still failing, %zu stopped on "
+	    "repeated errors, %zu by the budget)", s->fixed + s->still_failing, s->fixed,
+	    s->still_failing, s->repeated, s->budget_stops);
+	print_count(s->not_reasked_budget, "not re-asked: the budget was spent");
+	print_count(s->not_reasked_rounds, "not re-asked: --rounds is 0");
+	print_count(s->not_reasked_child, "not re-asked: the command had ended");
+	fprintf(stderr, "; %zu sent to the command", s->calls);
+	if (s->extra_lines > 0)
+		fprintf(stderr, "; %zu lines from the command that were not sent to it passed on",
+		    s->extra_lines);
+	fputc('\n', stderr);
 }
 
 int

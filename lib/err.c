@@ -77,6 +77,32 @@ ann_error_prefix(struct ann_error *e, const char *fmt, ...)
 }
 
 const char *
+ann_printable(const char *s, size_t len, char *out, size_t size)
+{
+	size_t room = size - 4; /* for "..." and the NUL */
+	size_t i;
+
+	if (len < size) {
+		room = len;
+	} else {
+		/* Back up to the start of a UTF-8 character. */
+		while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80)
+			room--;
+	}
+	for (i = 0; i < room; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		out[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
+	}
+	if (room < len) {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+	return out;
+}
+
+const char *
 ann_err_name(enum ann_err code)
 {
 	switch (code) {

@@ -48,6 +48,13 @@ int ann_error_set(struct ann_error *e, enum ann_err code, const char *fmt, ...)
 int ann_error_prefix(struct ann_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Copies s[0..len) into out for a message: control characters become '?',
+ * and text that does not fit is cut at a UTF-8 character boundary and
+ * ends in "...". size must be at least 4. Returns out.
+ */
+const char *ann_printable(const char *s, size_t len, char *out, size_t size);
+
 /* Returns a short stable name for code ("syntax", "io", ...). */
 const char *ann_err_name(enum ann_err code);
 

@@ -1,6 +1,7 @@
 #include "eval.h"
 
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "eval_pointer.h"
@@ -571,7 +572,9 @@ ann_eval_overall(const struct ann_eval *ev, struct ann_eval_overall *o)
 		o->macro.f1 /= (double)ev->n_fields;
 		o->macro.accuracy /= (double)ev->n_fields;
 	} else {
-		o->macro.precision = o->macro.recall = o->macro.f1 = o->macro.accuracy = 1.0;
+		o->micro.precision = o->micro.recall = o->micro.f1 = o->micro.accuracy = NAN;
+		o->macro.precision = o->macro.recall = o->macro.f1 = o->macro.accuracy = NAN;
 	}
-	o->document_exact_match = ratio(ev->documents_exact, ev->documents, 0);
+	o->document_exact_match = ev->documents > 0 ?
+	    (double)ev->documents_exact / (double)ev->documents : NAN;
 }

@@ -175,6 +175,11 @@ struct ann_eval_overall {
 	double document_exact_match;  /* documents_exact / documents */
 };
 
+/*
+ * Computes the overall scores. A score with nothing to measure is NAN, so
+ * that it is never read as perfect: the micro and macro scores when no
+ * field was compared, and document_exact_match when no document was scored.
+ */
 void ann_eval_overall(const struct ann_eval *ev, struct ann_eval_overall *o);
 
 #endif

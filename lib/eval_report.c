@@ -1,5 +1,6 @@
 #include "eval_report.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <utf8proc.h>
@@ -70,8 +71,12 @@ add_row(struct ann_buf *out, const char *label, size_t label_width, const size_t
 		else
 			rc = ann_buf_addf(out, "  %*s", count_widths[i], "");
 	}
-	for (i = 0; rc == ANN_OK && i < 4; i++)
-		rc = ann_buf_addf(out, "  %*.4f", score_widths[i], scores[i]);
+	for (i = 0; rc == ANN_OK && i < 4; i++) {
+		if (isnan(scores[i]))
+			rc = ann_buf_addf(out, "  %*s", score_widths[i], "n/a");
+		else
+			rc = ann_buf_addf(out, "  %*.4f", score_widths[i], scores[i]);
+	}
 	if (rc == ANN_OK)
 		rc = ann_buf_addc(out, '\n');
 	return rc;
@@ -171,7 +176,10 @@ ann_eval_report_table(const struct ann_eval *ev, struct ann_buf *out)
 	if (rc == ANN_OK)
 		rc = add_row(out, "macro average", label_width, NULL, &o.macro);
 
-	if (rc == ANN_OK)
+	if (rc == ANN_OK && isnan(o.document_exact_match))
+		rc = ann_buf_addf(out, "\ndocuments: %zu scored, %zu exact match (n/a)\n",
+		    ev->documents, ev->documents_exact);
+	else if (rc == ANN_OK)
 		rc = ann_buf_addf(out, "\ndocuments: %zu scored, %zu exact match (%.4f)\n",
 		    ev->documents, ev->documents_exact, o.document_exact_match);
 	if (rc == ANN_OK)
@@ -185,12 +193,14 @@ ann_eval_report_table(const struct ann_eval *ev, struct ann_buf *out)
 	return rc;
 }
 
-/* Appends "name":number, with a comma before unless first. */
+/* Appends "name":number, with a comma before unless first; NAN, a score with nothing to measure, is null. */
 static int
 add_number_member(struct ann_buf *out, const char *name, double v, int first)
 {
 	int rc = ann_buf_addf(out, "%s\"%s\":", first ? "" : ",", name);
 
+	if (rc == ANN_OK && isnan(v))
+		return ann_buf_adds(out, "null");
 	return rc ? rc : ann_buf_add_json_number(out, v);
 }
 

@@ -270,10 +270,12 @@ next_record(struct ann_eval *ev, struct ann_jsonl_reader *rd, struct ann_record 
 			continue;
 		}
 		if (!rec->has_id) {
+			char problem[ANN_RECORD_PROBLEM_MAX];
+
 			counts->no_id++;
-			ann_log(ANN_LOG_WARN, "%s:%zu: record has no string \"id\" member", in->name,
-			    line_no);
-			rc = report_record(ev, ANN_EVAL_DIFF_NO_ID, side, rec, NULL, e);
+			ann_log(ANN_LOG_WARN, "%s:%zu: %s", in->name, line_no,
+			    ann_record_id_problem(rec, problem, sizeof problem));
+			rc = report_record(ev, ANN_EVAL_DIFF_NO_ID, side, rec, problem, e);
 			if (rc)
 				return rc;
 			continue;
@@ -287,9 +289,11 @@ report_duplicate(struct ann_eval *ev, const struct ann_record *rec,
     const struct ann_eval_input *in, const char *side, struct ann_eval_stream_counts *counts,
     struct ann_error *e)
 {
+	char id[64];
+
 	counts->duplicates++;
-	ann_log(ANN_LOG_WARN, "%s:%zu: id \"%.60s\" appeared before; this record is not scored",
-	    in->name, rec->line_no, rec->id.data);
+	ann_log(ANN_LOG_WARN, "%s:%zu: id \"%s\" appeared before; this record is not scored",
+	    in->name, rec->line_no, ann_printable(rec->id.data, rec->id.len, id, sizeof id));
 	return report_record(ev, ANN_EVAL_DIFF_DUPLICATE, side, rec, NULL, e);
 }
 

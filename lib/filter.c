@@ -56,12 +56,14 @@ static int
 mark_missing_id(struct ann_filter *f, struct ann_error *e)
 {
 	const struct ann_record *r = &f->rec;
-	char msg[128];
+	char problem[ANN_RECORD_PROBLEM_MAX];
+	char msg[ANN_RECORD_PROBLEM_MAX + 32];
 	int rc;
 
 	f->line_errors++;
 	if (ann_record_get(r, "error") == NULL) {
-		snprintf(msg, sizeof msg, "line %zu: record has no string \"id\" member", r->line_no);
+		snprintf(msg, sizeof msg, "line %zu: %s", r->line_no,
+		    ann_record_id_problem(r, problem, sizeof problem));
 		ann_log(ANN_LOG_WARN, "%s", msg);
 		rc = ann_error_json(&f->line_out, "invalid", msg, 0, r->line_no);
 		if (rc == ANN_OK)

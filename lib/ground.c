@@ -358,7 +358,8 @@ ann_ground_set_source(struct ann_ground *g, const struct ann_jsonv *src, struct 
 		return ann_ground_set_text(g, src->u.s, src->n, e);
 	if (src->type != ANN_JSON_ARRAY)
 		return ann_error_set(e, ANN_ERR_INVALID,
-		    "source is not a string or an array of words");
+		    "source is not a string or an array of words, got %s",
+		    ann_json_type_name(src->type));
 	source_reset(g);
 	for (i = 0; i < src->n && rc == ANN_OK; i++) {
 		const struct ann_jsonv *w = &src->u.items[i];

@@ -126,32 +126,6 @@ ann_group_best(const struct ann_group *g, size_t lo, size_t hi)
 	return best;
 }
 
-const char *
-ann_merge_printable(const char *s, size_t len, char *out, size_t size)
-{
-	size_t room = size - 4; /* for "..." and the NUL */
-	size_t i;
-
-	if (len < size) {
-		room = len;
-	} else {
-		/* Back up to the start of a UTF-8 character. */
-		while (room > 0 && ((unsigned char)s[room] & 0xC0) == 0x80)
-			room--;
-	}
-	for (i = 0; i < room; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		out[i] = ch < 0x20 || ch == 0x7F ? '?' : (char)ch;
-	}
-	if (room < len) {
-		memcpy(out + i, "...", 3);
-		i += 3;
-	}
-	out[i] = '\0';
-	return out;
-}
-
 void
 ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
 {
@@ -233,24 +207,196 @@ ann_merge_add_source(struct ann_merge_ctx *c, const struct ann_group_rec *gr)
 	return rc;
 }
 
+/* Returns 1 when member i of a has a member of the same name in b with an equal value, 0 if not. */
+static int
+member_matches(struct ann_merge_ctx *c, const struct ann_record *a, size_t i,
+    const struct ann_record *b, int *rc)
+{
+	const struct ann_json_member *am = &a->members.v[i];
+	const struct ann_json_member *bm = ann_record_get(b, ann_json_member_name(&a->members, i));
+
+	if (bm == NULL)
+		return 0;
+	ann_buf_reset(&c->key);
+	ann_buf_reset(&c->key2);
+	*rc = ann_field_key(&c->key, a->line + am->value_start, am->value_end - am->value_start);
+	if (*rc == ANN_OK)
+		*rc = ann_field_key(&c->key2, b->line + bm->value_start, bm->value_end - bm->value_start);
+	return *rc == ANN_OK && c->key.len == c->key2.len
+	    && memcmp(c->key.data, c->key2.data, c->key.len) == 0;
+}
+
+/*
+ * Adds to list (NUL-separated, *n entries) the pointers of the members of
+ * a and b that no stage owns and that only one of them has, or that
+ * differ in value (numbers by value, strings decoded).
+ */
+static int
+diff_user_members(struct ann_merge_ctx *c, const struct ann_record *a,
+    const struct ann_record *b, struct ann_buf *list, size_t *n)
+{
+	const struct ann_record *pair[2] = { a, b };
+	struct ann_buf ptr = ANN_BUF_INIT;
+	size_t side;
+	size_t i;
+	int rc = ANN_OK;
+
+	for (side = 0; side < 2 && rc == ANN_OK; side++) {
+		const struct ann_record *x = pair[side];
+		const struct ann_record *y = pair[1 - side];
+
+		for (i = 0; rc == ANN_OK && i < x->members.n; i++) {
+			const char *name = ann_json_member_name(&x->members, i);
+
+			if (ann_record_is_stage_member(name))
+				continue;
+			/* The second pass only adds the members a lacks. */
+			if (side == 1 && ann_record_get(y, name) != NULL)
+				continue;
+			if (side == 0 && member_matches(c, x, i, y, &rc))
+				continue;
+			if (rc)
+				break;
+			ann_buf_reset(&ptr);
+			rc = ann_json_pointer_add(&ptr, name, x->members.v[i].name_len);
+			if (rc == ANN_OK)
+				rc = ann_buf_add(list, ptr.data, ptr.len + 1);
+			(*n)++;
+		}
+	}
+	ann_buf_release(&ptr);
+	return rc;
+}
+
+/*
+ * Sets list to the members in which dropped record d differs from the kept
+ * records of g. The list is empty when d matches one of them. Otherwise it
+ * holds the differences from the kept record of d's own input, or from the
+ * first kept record when its input has none.
+ */
+static int
+differs_from_kept(struct ann_merge_ctx *c, const struct ann_group *g, const char *keep,
+    size_t d, struct ann_buf *list, size_t *n)
+{
+	long nearest = -1;
+	size_t j;
+	int rc = ANN_OK;
+
+	for (j = 0; rc == ANN_OK && j < g->n; j++) {
+		if (!keep[j])
+			continue;
+		if (nearest < 0 || g->v[j].input == g->v[d].input)
+			nearest = (long)j;
+		ann_buf_reset(list);
+		*n = 0;
+		rc = diff_user_members(c, &g->v[d].rec, &g->v[j].rec, list, n);
+		if (rc == ANN_OK && *n == 0)
+			return ANN_OK;
+	}
+	ann_buf_reset(list);
+	*n = 0;
+	if (rc == ANN_OK && nearest >= 0)
+		rc = diff_user_members(c, &g->v[d].rec, &g->v[nearest].rec, list, n);
+	return rc;
+}
+
+/* Appends item to the ", "-separated list for messages, for the first few keys only. */
+static void
+list_key(char *list, size_t listed, const char *item)
+{
+	size_t used = strlen(list);
+
+	if (listed >= ANN_MERGE_LISTED_KEYS)
+		return;
+	snprintf(list + used, ANN_MERGE_LIST_MAX - used, "%s%s", used ? ", " : "", item);
+}
+
+/* Lists the group's key in the stats: once among duplicates, and with differs when given. */
+static void
+count_key(struct ann_merge_ctx *c, const struct ann_buf *differs, size_t n_differs)
+{
+	struct ann_merge_stats *st = c->stats;
+	char key[48];
+	char item[ANN_MERGE_LIST_MAX / ANN_MERGE_LISTED_KEYS];
+	const char *p = differs->data;
+	size_t used;
+	size_t i;
+
+	ann_printable(c->group_key, c->group_key_len, key, sizeof key);
+	if (n_differs == 0) {
+		list_key(st->duplicate_list, st->duplicate_keys++, key);
+		return;
+	}
+	used = (size_t)snprintf(item, sizeof item, "%s (", key);
+	for (i = 0; i < n_differs && used < sizeof item; i++) {
+		used += (size_t)snprintf(item + used, sizeof item - used, "%s%s", i ? ", " : "", p);
+		p += strlen(p) + 1;
+	}
+	if (used < sizeof item)
+		snprintf(item + used, sizeof item - used, ")");
+	list_key(st->differing_list, st->differing_keys++, item);
+}
+
+/* Appends ,"differs":[pointers...] from a NUL-separated list of n pointers. */
+static int
+add_differs(struct ann_buf *out, const struct ann_buf *list, size_t n)
+{
+	const char *p = list->data;
+	size_t i;
+	int rc = ann_buf_adds(out, ",\"differs\":[");
+
+	for (i = 0; rc == ANN_OK && i < n; i++) {
+		if (i > 0)
+			rc = ann_buf_addc(out, ',');
+		if (rc == ANN_OK)
+			rc = ann_buf_add_json_string(out, p, strlen(p));
+		p += strlen(p) + 1;
+	}
+	return rc ? rc : ann_buf_addc(out, ']');
+}
+
 int
 ann_merge_add_dropped(struct ann_merge_ctx *c, const struct ann_group *g, const char *keep)
 {
+	struct ann_buf differs = ANN_BUF_INIT;
+	struct ann_buf first_differs = ANN_BUF_INIT;
+	size_t n_first_differs = 0;
+	size_t n_differs = 0;
+	size_t dropped = 0;
 	size_t i;
-	int first = 1;
 	int rc = ANN_OK;
 
 	for (i = 0; rc == ANN_OK && i < g->n; i++) {
 		if (keep[i])
 			continue;
-		rc = ann_buf_adds(&c->info, first ? ",\"dropped\":[" : ",");
+		rc = ann_buf_adds(&c->info, dropped == 0 ? ",\"dropped\":[" : ",");
 		if (rc == ANN_OK)
 			rc = ann_merge_add_source(c, &g->v[i]);
+		if (rc == ANN_OK)
+			rc = differs_from_kept(c, g, keep, i, &differs, &n_differs);
+		if (rc == ANN_OK && n_differs > 0) {
+			/* Reopen the source object to add the differing members. */
+			c->info.len--;
+			rc = add_differs(&c->info, &differs, n_differs);
+			if (rc == ANN_OK)
+				rc = ann_buf_addc(&c->info, '}');
+			if (rc == ANN_OK && n_first_differs == 0) {
+				n_first_differs = n_differs;
+				rc = ann_buf_add(&first_differs, differs.data, differs.len);
+			}
+			c->stats->differing++;
+		}
 		c->stats->duplicates++;
-		first = 0;
+		dropped++;
 	}
-	if (rc == ANN_OK && !first)
+	if (rc == ANN_OK && dropped > 0) {
 		rc = ann_buf_addc(&c->info, ']');
+		count_key(c, &first_differs, 0);
+		if (n_first_differs > 0)
+			count_key(c, &first_differs, n_first_differs);
+	}
+	ann_buf_release(&differs);
+	ann_buf_release(&first_differs);
 	return rc;
 }
 

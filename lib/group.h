@@ -72,15 +72,10 @@ struct ann_merge_ctx {
 	struct ann_buf key2;
 	struct ann_fields fields;
 	struct ann_fields fields2;
+	const char *group_key;          /* the key of the group being decided */
+	size_t group_key_len;
 	size_t warnings;
 };
-
-/*
- * Copies s[0..len) into out for a message: control characters become '?',
- * and text that does not fit is cut at a UTF-8 character boundary and
- * ends in "...". Returns out.
- */
-const char *ann_merge_printable(const char *s, size_t len, char *out, size_t size);
 
 /* Logs a warning about one key, up to a fixed number per run (control characters become '?'). */
 void ann_merge_warn(struct ann_merge_ctx *c, const char *fmt, ...)
@@ -92,7 +87,13 @@ int ann_merge_emit(struct ann_merge_ctx *c, const struct ann_record *r, struct a
 /* Appends {"input":NAME,"line":N,"status":RANK} for group record i to c->info. */
 int ann_merge_add_source(struct ann_merge_ctx *c, const struct ann_group_rec *gr);
 
-/* Appends ,"dropped":[...] listing every record of g not flagged in keep. */
+/*
+ * Appends ,"dropped":[...] listing every record of g not flagged in keep,
+ * and counts them in the stats. A dropped record whose members that no
+ * stage owns (ann_record_is_stage_member) differ from those of every kept
+ * record gets "differs", the pointers of those members, since it is
+ * probably another document with the same key rather than another attempt.
+ */
 int ann_merge_add_dropped(struct ann_merge_ctx *c, const struct ann_group *g, const char *keep);
 
 /* Collects the fields of record r's "output" (paths start with "/output"). */

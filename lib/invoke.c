@@ -1192,7 +1192,8 @@ handle_line(struct run *r, int read_rc, const char *line, size_t len, size_t lin
 {
 	size_t seq = r->next_seq++;
 	struct error_info x;
-	char message[128];
+	char problem[ANN_RECORD_PROBLEM_MAX];
+	char message[ANN_RECORD_PROBLEM_MAX + 32];
 	int rc;
 
 	r->stats->records++;
@@ -1221,8 +1222,8 @@ handle_line(struct run *r, int read_rc, const char *line, size_t len, size_t lin
 				rc = ann_buf_addc(&r->line_out, '\n');
 			return rc ? ann_error_set(r->e, rc, "out of memory") : emit(r, seq, &r->line_out);
 		}
-		snprintf(message, sizeof message, "line %zu: record has no string \"id\" member",
-		    line_no);
+		snprintf(message, sizeof message, "line %zu: %s", line_no,
+		    ann_record_id_problem(&r->scratch, problem, sizeof problem));
 		ann_log(ANN_LOG_WARN, "%s", message);
 		count(r, ANN_KIND_INVALID);
 		ann_buf_reset(&r->scratch_buf);

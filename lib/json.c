@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -690,3 +691,38 @@ ann_json_type_at(const char *s)
 	}
 }
 
+
+const char *
+ann_json_type_name(enum ann_json_type type)
+{
+	switch (type) {
+	case ANN_JSON_NULL: return "null";
+	case ANN_JSON_FALSE: return "boolean";
+	case ANN_JSON_TRUE: return "boolean";
+	case ANN_JSON_NUMBER: return "number";
+	case ANN_JSON_STRING: return "string";
+	case ANN_JSON_ARRAY: return "array";
+	case ANN_JSON_OBJECT: return "object";
+	}
+	return "value";
+}
+
+const char *
+ann_json_describe(const char *raw, size_t len, char *out, size_t size)
+{
+	const char *type = len > 0 ? ann_json_type_name(ann_json_type_at(raw)) : "nothing";
+	size_t used;
+
+	/* The type name of null is its whole text; other types are followed by their text. */
+	if (len == 0 || ann_json_type_at(raw) == ANN_JSON_NULL) {
+		snprintf(out, size, "%s", type);
+		return out;
+	}
+	used = (size_t)snprintf(out, size, "%s ", type);
+	if (used + 4 > size) {
+		snprintf(out, size, "%s", type);
+		return out;
+	}
+	ann_printable(raw, len, out + used, size - used);
+	return out;
+}

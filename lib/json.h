@@ -92,4 +92,15 @@ size_t ann_utf8_check(const char *s, size_t n);
 /* Returns the type of the JSON value starting at s[0] (no leading space). */
 enum ann_json_type ann_json_type_at(const char *s);
 
+/* Returns the name messages use for type: "null", "boolean", "number", "string", "array" or "object". */
+const char *ann_json_type_name(enum ann_json_type type);
+
+/*
+ * Writes a description of the JSON text raw[0..len) into out[size] for a
+ * message: its type, then its text as ann_printable shows it, cut to fit.
+ * Examples: `number 42`, `string "abc"`, `object {"a":1,"b":[...`, `null`.
+ * Returns out.
+ */
+const char *ann_json_describe(const char *raw, size_t len, char *out, size_t size);
+
 #endif

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "err.h"
+
 static ann_log_sink log_sink;
 static enum ann_log_level log_max = ANN_LOG_WARN;
 
@@ -31,4 +33,21 @@ ann_log(enum ann_log_level level, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	log_sink(level, msg);
+}
+
+void
+ann_log_record(enum ann_log_level level, size_t line_no, const char *id, size_t id_len,
+    const char *fmt, ...)
+{
+	char shown[64];
+	char msg[1024];
+	va_list ap;
+
+	if (!ann_log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ann_log(level, "line %zu: record \"%s\": %s", line_no,
+	    ann_printable(id, id_len, shown, sizeof shown), msg);
 }

@@ -8,6 +8,8 @@
 #ifndef ANN_LOG_H
 #define ANN_LOG_H
 
+#include <stddef.h>
+
 enum ann_log_level {
 	ANN_LOG_ERROR = 0,
 	ANN_LOG_WARN = 1,
@@ -25,5 +27,14 @@ int ann_log_enabled(enum ann_log_level level);
 
 void ann_log(enum ann_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Logs a message about the input record with id[0..id_len) at input line
+ * line_no, in the form every command uses for one record:
+ * `line 7: record "inv-1": message`. Control characters in the id show as
+ * '?', and an id longer than 60 bytes is cut.
+ */
+void ann_log_record(enum ann_log_level level, size_t line_no, const char *id, size_t id_len,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

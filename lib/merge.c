@@ -341,23 +341,39 @@ pass_line_error(struct driver *d, size_t input, const char *line, size_t len,
 	return ann_merge_emit(c, &d->aux, e);
 }
 
+/* Writes ", got TYPE VALUE" for the value at pointer in r into out, or "" when r has none. */
+static const char *
+key_value(const struct ann_record *r, const char *pointer, char *out, size_t size)
+{
+	const char *raw;
+	size_t len;
+	char value[64];
+
+	out[0] = '\0';
+	if (ann_json_pointer_get(r->line, r->len, pointer, &raw, &len) == ANN_OK)
+		snprintf(out, size, ", got %s", ann_json_describe(raw, len, value, sizeof value));
+	return out;
+}
+
 /* Writes a record without a string key, with an error unless it has one. */
 static int
 pass_unkeyed(struct driver *d, size_t input, struct ann_error *e)
 {
 	struct ann_merge_ctx *c = &d->c;
 	const struct ann_record *r = &d->rec;
-	char msg[256];
+	char problem[ANN_RECORD_PROBLEM_MAX];
+	char msg[ANN_RECORD_PROBLEM_MAX + 128];
 	int rc = ANN_OK;
 
 	ann_record_edit_reset(&c->edit);
 	if (ann_record_get(r, "error") == NULL) {
 		if (strcmp(c->opt->key, "/id") == 0)
-			snprintf(msg, sizeof msg, "line %zu: record has no string \"id\" member",
-			    r->line_no);
+			snprintf(msg, sizeof msg, "line %zu: %s", r->line_no,
+			    ann_record_id_problem(r, problem, sizeof problem));
 		else
-			snprintf(msg, sizeof msg, "line %zu: record has no string at %.100s",
-			    r->line_no, c->opt->key);
+			snprintf(msg, sizeof msg, "line %zu: record has no string at %.100s%s",
+			    r->line_no, c->opt->key, key_value(r, c->opt->key, problem,
+			    sizeof problem));
 		ann_log(ANN_LOG_WARN, "%s: %s", c->in[input].name, msg);
 		ann_buf_reset(&d->aux_line);
 		rc = ann_error_json(&d->aux_line, "invalid", msg, 0, r->line_no);
@@ -462,8 +478,8 @@ stream_advance(struct driver *d, struct stream *s, size_t input, struct ann_erro
 		return ann_error_set(e, ANN_ERR_INVALID, "%s line %zu: key \"%s\" comes after "
 		    "\"%s\", so the input is not sorted by %s in byte order; sort it or "
 		    "leave out --sorted", d->c.in[input].name, d->rec.line_no,
-		    ann_merge_printable(s->key.data, s->key.len, key, sizeof key),
-		    ann_merge_printable(s->prev.data, s->prev.len, prev, sizeof prev), d->c.opt->key);
+		    ann_printable(s->key.data, s->key.len, key, sizeof key),
+		    ann_printable(s->prev.data, s->prev.len, prev, sizeof prev), d->c.opt->key);
 	}
 	ann_buf_reset(&s->prev);
 	ann_buf_reset(&s->line);
@@ -521,6 +537,8 @@ merge_sorted(struct driver *d, struct ann_error *e)
 					rc = stream_advance(d, &s[i], i, e);
 			}
 		}
+		d->c.group_key = key.data;
+		d->c.group_key_len = key.len;
 		if (rc == ANN_OK)
 			rc = decide(&d->c, &d->g, e);
 		ann_buf_release(&key);
@@ -674,6 +692,7 @@ merge_unsorted(struct driver *d, struct ann_error *e)
 			rc = load_slot(d, &extra.v[next - 1], e);
 			next = extra.v[next - 1].next;
 		}
+		d->c.group_key = ann_strtab_str(&keys, i, &d->c.group_key_len);
 		if (rc == ANN_OK)
 			rc = decide(&d->c, &d->g, e);
 	}

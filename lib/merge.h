@@ -78,10 +78,22 @@ struct ann_merge_input {
 	int fd;
 };
 
+/* Keys listed in each list of ann_merge_stats, and the room for them. */
+#define ANN_MERGE_LISTED_KEYS 5
+#define ANN_MERGE_LIST_MAX 512
+
 struct ann_merge_stats {
 	size_t records_in;   /* lines read that were records or line errors */
 	size_t records_out;
 	size_t duplicates;   /* records dropped for a better one with the same key */
+	size_t duplicate_keys; /* keys that had such records */
+	size_t differing;    /* duplicates whose members no stage owns differ from the
+	                        kept record's: probably another document with the key */
+	size_t differing_keys; /* keys that had such records */
+	char duplicate_list[ANN_MERGE_LIST_MAX]; /* the first keys with duplicates, for
+	                        messages: printable, separated by ", " */
+	char differing_list[ANN_MERGE_LIST_MAX]; /* the same for differing duplicates,
+	                        each key followed by the differing members in brackets */
 	size_t conflicts;    /* keys whose kept records disagree on some value */
 	size_t missing;      /* keys without a counterpart (join, prefer, vote) */
 	size_t ties;         /* vote: fields left undecided */

@@ -138,7 +138,7 @@ warn_unconverted(struct ann_merge_ctx *c, const struct ann_group_rec *gr, size_t
 	else if (rc == ANN_OK)
 		ann_merge_warn(c, "id \"%s\": %s line %zu: /output%s: \"%s\" does not parse as "
 		    "%s; kept as text", gr->rec.id.data, name, gr->line_no, field,
-		    ann_merge_printable(text, len, shown, sizeof shown), types.data);
+		    ann_printable(text, len, shown, sizeof shown), types.data);
 	ann_buf_release(&types);
 	return rc;
 }

@@ -1004,11 +1004,12 @@ out:
 	return rc;
 }
 
-/* Loads the files named by the attachment members of the record. */
+/* Loads the files named by the attachment members of record r (parsed as record). */
 static int
-collect_attachments(struct ann_prompt *p, const cJSON *record, struct attach_state *st,
-    struct ann_error *e)
+collect_attachments(struct ann_prompt *p, const struct ann_record *r, const cJSON *record,
+    struct attach_state *st, struct ann_error *e)
 {
+	char problem[ANN_RECORD_PROBLEM_MAX];
 	size_t i;
 	int rc = ANN_OK;
 
@@ -1024,13 +1025,13 @@ collect_attachments(struct ann_prompt *p, const cJSON *record, struct attach_sta
 			continue;
 		}
 		if (!cJSON_IsArray(v))
-			return ann_error_set(e, ANN_ERR_INVALID,
-			    "member \"%s\": expected a file path or an array of file paths", member);
+			return ann_error_set(e, ANN_ERR_INVALID, "%s", ann_record_type_problem(r, member,
+			    "a file path or an array of file paths", problem, sizeof problem));
 		cJSON_ArrayForEach(item, v) {
 			if (!cJSON_IsString(item))
-				return ann_error_set(e, ANN_ERR_INVALID,
-				    "member \"%s\": expected a file path or an array of file paths",
-				    member);
+				return ann_error_set(e, ANN_ERR_INVALID, "%s", ann_record_type_problem(r,
+				    member, "a file path or an array of file paths", problem,
+				    sizeof problem));
 			rc = add_attachment(p, st, item->valuestring, e);
 			if (rc)
 				break;
@@ -1068,9 +1069,11 @@ check_record(const struct ann_prompt *p, const struct ann_record *r, const cJSON
     size_t n_attachments, struct ann_error *e)
 {
 	const cJSON *text = cJSON_GetObjectItemCaseSensitive(record, "text");
+	char problem[ANN_RECORD_PROBLEM_MAX];
 
 	if (text != NULL && !cJSON_IsString(text) && !cJSON_IsNull(text))
-		return ann_error_set(e, ANN_ERR_INVALID, "member \"text\" must be a string");
+		return ann_error_set(e, ANN_ERR_INVALID, "%s",
+		    ann_record_type_problem(r, "text", "a string", problem, sizeof problem));
 	if (has_nul(r, "text"))
 		return ann_error_set(e, ANN_ERR_INVALID,
 		    "member \"text\" contains U+0000 (\\u0000), which a prompt cannot carry; "
@@ -1173,7 +1176,7 @@ ann_prompt_build(struct ann_prompt *p, const struct ann_record *r, cJSON **reque
 		goto out;
 	}
 
-	rc = collect_attachments(p, record, &st, e);
+	rc = collect_attachments(p, r, record, &st, e);
 	if (rc == ANN_OK)
 		rc = check_record(p, r, record, st.images + st.documents, e);
 	if (rc)
@@ -1208,29 +1211,15 @@ out:
 	return rc;
 }
 
-/* Copies an id into buf for a log line, with control characters replaced. */
-static const char *
-printable_id(const struct ann_buf *id, char *buf, size_t size)
-{
-	size_t i, n = id->len < size - 1 ? id->len : size - 1;
-
-	for (i = 0; i < n; i++)
-		buf[i] = (unsigned char)id->data[i] < 0x20 ? '?' : id->data[i];
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Turns rec into an error record with why, for the rejects stream. */
 static int
 reject_record(struct ann_prompt *p, const struct ann_record *rec, const struct ann_error *why,
     struct ann_record_edit *edit, struct ann_buf *out, struct ann_error *e)
 {
-	char id[80];
 	int rc;
 
 	p->record_errors++;
-	ann_log(ANN_LOG_WARN, "line %zu: record \"%s\": %s", rec->line_no,
-	    printable_id(&rec->id, id, sizeof id), why->msg);
+	ann_log_record(ANN_LOG_WARN, rec->line_no, rec->id.data, rec->id.len, "%s", why->msg);
 	rc = ann_error_json(out, ann_err_name(why->code), why->msg, 0, rec->line_no);
 	if (rc == ANN_OK)
 		rc = ann_record_edit_set_raw(edit, "error", out->data, out->len);

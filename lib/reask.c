@@ -22,6 +22,7 @@
 /* A record that is inside the loop: sent to the child and not yet out. */
 struct flight {
 	char *id;
+	size_t line_no;    /* the record's line in the input, for messages */
 	char *request;     /* the original request's JSON text */
 	cJSON *history;    /* one entry per answer */
 	char *last_errors; /* JSON text of the last answer's validation errors */
@@ -38,6 +39,9 @@ struct flight {
 	double cost;
 	int has_cost;
 };
+
+/* Records failed by the child that are warned about one by one; the rest are counted. */
+#define CHILD_WARNINGS_MAX 20
 
 static const char *const usage_names[4] = {
 	"input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
@@ -58,6 +62,7 @@ struct loop {
 	struct flight **table; /* open addressing by id; NULL is empty */
 	size_t table_size;
 	size_t in_flight;
+	size_t child_warnings;     /* records failed by the child, warned about one by one */
 
 	struct ann_jsonl_reader in;
 	struct ann_jsonl_reader from_child;
@@ -241,7 +246,6 @@ is_failing(const struct ann_record *r)
 static int
 write_out(struct loop *l, const char *line, size_t len)
 {
-	l->stats->records++;
 	return ann_jsonl_write(&l->out, line, len, l->e);
 }
 
@@ -268,19 +272,57 @@ edit_number(struct loop *l, const char *name, double v)
 	return ann_record_edit_set_raw(&l->edit, name, l->scratch.data, l->scratch.len);
 }
 
+/* Counts how flight f ended: re-asked and fixed or still failing, or why it was not re-asked. */
+static void
+count_outcome(struct ann_reask_stats *st, const struct flight *f, enum ann_reask_stop stop,
+    int failing)
+{
+	/* Only the budget, --rounds 0 or a child that ended stop a record before its first re-ask. */
+	if (f->reasks == 0) {
+		if (stop == ANN_REASK_STOP_BUDGET)
+			st->not_reasked_budget++;
+		else if (stop == ANN_REASK_STOP_ROUNDS)
+			st->not_reasked_rounds++;
+		else
+			st->not_reasked_child++;
+		return;
+	}
+	if (failing)
+		st->still_failing++;
+	else
+		st->fixed++;
+	if (stop == ANN_REASK_STOP_REPEATED)
+		st->repeated++;
+	if (stop == ANN_REASK_STOP_BUDGET)
+		st->budget_stops++;
+}
+
+/* Warns that the child failed flight f, one by one up to CHILD_WARNINGS_MAX records. */
+static void
+warn_child_failure(struct loop *l, const struct flight *f, const char *message)
+{
+	l->child_warnings++;
+	if (l->child_warnings <= CHILD_WARNINGS_MAX)
+		ann_log_record(ANN_LOG_WARN, f->line_no, f->id, strlen(f->id), "%s", message);
+	if (l->child_warnings == CHILD_WARNINGS_MAX)
+		ann_log(ANN_LOG_WARN, "further records the retry command failed are not listed; "
+		    "each carries an error of kind \"child\"");
+}
+
 /*
  * Writes flight f (slot i), whose latest state is r, with the best answer
  * any round gave, its original request, summed usage and cost, and
- * attempts. An error_text, when given, replaces the record's error.
- * Frees the flight.
+ * attempts. A child_message, when given, replaces the record's error with
+ * one of kind "child" and is logged. Frees the flight.
  */
 static int
 finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop stop,
-    const char *error_text)
+    const char *child_message)
 {
 	struct flight *f = l->table[i];
 	cJSON *attempts = cJSON_CreateObject();
 	struct ann_record kept;
+	struct ann_buf error_text = ANN_BUF_INIT;
 	char *text = NULL;
 	int failing;
 	int rc = ANN_ERR_NOMEM;
@@ -289,13 +331,18 @@ finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop
 	ann_record_edit_reset(&l->edit);
 	if (attempts == NULL)
 		goto out;
+	if (child_message != NULL) {
+		warn_child_failure(l, f, child_message);
+		if (ann_error_json(&error_text, "child", child_message, 0, 0))
+			goto out;
+	}
 	if (f->best_round > 0 && !f->best_is_last) {
 		/* An earlier round answered better than the last one did. */
 		rc = ann_record_parse(&kept, f->best.data, f->best.len, 0, l->e);
 		if (rc)
 			goto out;
-		ann_log(ANN_LOG_INFO, "record %s: keeping the answer of round %d, better than "
-		    "the last round's", f->id, f->best_round);
+		ann_log_record(ANN_LOG_INFO, f->line_no, f->id, strlen(f->id), "keeping the answer "
+		    "of round %d, better than the last round's", f->best_round);
 		r = &kept;
 		rc = ANN_ERR_NOMEM;
 	}
@@ -319,8 +366,8 @@ finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop
 	}
 	if (rc == ANN_OK && f->has_cost)
 		rc = edit_number(l, "cost_usd", ann_price_round(f->cost));
-	if (rc == ANN_OK && error_text != NULL)
-		rc = ann_record_edit_set_raw(&l->edit, "error", error_text, strlen(error_text));
+	if (rc == ANN_OK && child_message != NULL)
+		rc = ann_record_edit_set_raw(&l->edit, "error", error_text.data, error_text.len);
 	if (rc == ANN_OK)
 		rc = ann_record_edit_set_raw(&l->edit, "attempts", text, strlen(text));
 	if (rc)
@@ -330,23 +377,17 @@ finish(struct loop *l, size_t i, const struct ann_record *r, enum ann_reask_stop
 	rc = ann_record_write(r, &l->edit, &l->line);
 	if (rc)
 		goto out;
-	failing = error_text != NULL || is_failing(r);
-	if (failing) {
+	failing = child_message != NULL || is_failing(r);
+	if (failing)
 		l->stats->failed_records++;
-		l->stats->still_failing++;
-	} else {
-		l->stats->fixed++;
-	}
-	if (stop == ANN_REASK_STOP_REPEATED)
-		l->stats->repeated++;
-	if (stop == ANN_REASK_STOP_BUDGET)
-		l->stats->budget_stops++;
+	count_outcome(l->stats, f, stop, failing);
 	rc = write_out(l, l->line.data, l->line.len);
 
 out:
 	if (rc == ANN_ERR_NOMEM)
 		ann_error_set(l->e, rc, "out of memory finishing record %s", f->id);
 	free(text);
+	ann_buf_release(&error_text);
 	cJSON_Delete(attempts);
 	ann_record_release(&kept);
 	flight_free(f);
@@ -492,7 +533,7 @@ advance(struct loop *l, size_t i, const struct ann_record *r)
 		return finish(l, i, r, ANN_REASK_STOP_BUDGET, NULL);
 	if (l->child_gone)
 		return finish(l, i, r, ANN_REASK_STOP_CHILD,
-		    "{\"kind\":\"child\",\"message\":\"the retry command ended before this record could be re-asked\"}");
+		    "the retry command ended before this record could be re-asked");
 
 	if (need == ANN_REASK_FEEDBACK) {
 		errors = errors_text(r);
@@ -506,6 +547,34 @@ advance(struct loop *l, size_t i, const struct ann_record *r)
 	return send_round(l, f, r, need);
 }
 
+/*
+ * Passes on record r, which has no string id and so cannot be matched with
+ * the child's answers, with an "error" of kind invalid unless it has one.
+ */
+static int
+pass_without_id(struct loop *l, const struct ann_record *r)
+{
+	char problem[ANN_RECORD_PROBLEM_MAX];
+	char msg[ANN_RECORD_PROBLEM_MAX + 32];
+
+	l->stats->no_id++;
+	ann_record_edit_reset(&l->edit);
+	if (ann_record_get(r, "error") != NULL)
+		return write_record(l, r, NULL);
+	snprintf(msg, sizeof msg, "line %zu: %s", r->line_no,
+	    ann_record_id_problem(r, problem, sizeof problem));
+	ann_log(ANN_LOG_WARN, "%s", msg);
+	ann_buf_reset(&l->scratch);
+	if (ann_error_json(&l->scratch, "invalid", msg, 0, r->line_no) ||
+	    ann_record_edit_set_raw(&l->edit, "error", l->scratch.data, l->scratch.len))
+		return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory marking line %zu",
+		    r->line_no);
+	/* write_record counts r as failing only when it was so before the edit. */
+	if (!is_failing(r))
+		l->stats->failed_records++;
+	return write_record(l, r, &l->edit);
+}
+
 /* Takes one record from the input: passes it on, or starts its flight. */
 static int
 take_input(struct loop *l, const char *line, size_t len, size_t line_no)
@@ -515,6 +584,7 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 	size_t i;
 	int rc;
 
+	l->stats->records++;
 	rc = ann_record_parse(&l->rec, line, len, line_no, &why);
 	if (rc == ANN_ERR_NOMEM)
 		return ann_error_set(l->e, rc, "out of memory reading line %zu", line_no);
@@ -523,24 +593,32 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 		ann_buf_reset(&l->line);
 		if (ann_record_write_line_error(&l->line, line, len, line_no, &why))
 			return ann_error_set(l->e, ANN_ERR_NOMEM, "out of memory");
+		l->stats->line_errors++;
 		l->stats->failed_records++;
 		return write_out(l, l->line.data, l->line.len);
 	}
+	if (!l->rec.has_id)
+		return pass_without_id(l, &l->rec);
 
-	if (!l->rec.has_id || ann_reask_classify(&l->rec) == ANN_REASK_NONE ||
-	    ann_record_get(&l->rec, "request") == NULL) {
-		if (l->rec.has_id && ann_reask_classify(&l->rec) != ANN_REASK_NONE)
-			ann_log(ANN_LOG_WARN, "line %zu: record %s has no request member; not re-asked",
-			    line_no, l->rec.id.data);
-		l->stats->passed++;
+	if (ann_reask_classify(&l->rec) == ANN_REASK_NONE) {
+		if (is_failing(&l->rec))
+			l->stats->unfixable++;
+		else
+			l->stats->passed++;
+		return write_record(l, &l->rec, NULL);
+	}
+	if (ann_record_get(&l->rec, "request") == NULL) {
+		ann_log_record(ANN_LOG_WARN, line_no, l->rec.id.data, l->rec.id.len,
+		    "no \"request\" member, so it is not re-asked");
+		l->stats->no_request++;
 		return write_record(l, &l->rec, NULL);
 	}
 
 	i = table_slot(l, l->rec.id.data);
 	if (l->table[i] != NULL) {
-		ann_log(ANN_LOG_WARN, "line %zu: record %s is already being re-asked; passed on as it is",
-		    line_no, l->rec.id.data);
-		l->stats->passed++;
+		ann_log_record(ANN_LOG_WARN, line_no, l->rec.id.data, l->rec.id.len,
+		    "an earlier record with this id is being re-asked; passed on as it is");
+		l->stats->repeated_ids++;
 		return write_record(l, &l->rec, NULL);
 	}
 
@@ -553,6 +631,7 @@ take_input(struct loop *l, const char *line, size_t len, size_t line_no)
 	}
 	ann_buf_init(&f->last, 0);
 	ann_buf_init(&f->best, 0);
+	f->line_no = line_no;
 	l->table[i] = f;
 	l->in_flight++;
 	l->stats->sent++;
@@ -576,6 +655,7 @@ take_answer(struct loop *l, const char *line, size_t len, size_t line_no)
 	if (rc || !l->rec.has_id) {
 		ann_log(ANN_LOG_WARN, "child output line %zu is not a record with an id; passed on",
 		    line_no);
+		l->stats->extra_lines++;
 		l->stats->failed_records++;
 		ann_buf_reset(&l->line);
 		if (ann_buf_add(&l->line, line, len) || ann_buf_addc(&l->line, '\n'))
@@ -585,8 +665,11 @@ take_answer(struct loop *l, const char *line, size_t len, size_t line_no)
 
 	i = table_slot(l, l->rec.id.data);
 	if (l->table[i] == NULL) {
-		ann_log(ANN_LOG_WARN, "the child returned record %s, which was not sent; passed on",
-		    l->rec.id.data);
+		char id[64];
+
+		ann_log(ANN_LOG_WARN, "the retry command returned record \"%s\", which was not "
+		    "sent to it; passed on", ann_printable(l->rec.id.data, l->rec.id.len, id, sizeof id));
+		l->stats->extra_lines++;
 		return write_record(l, &l->rec, NULL);
 	}
 
@@ -739,11 +822,10 @@ fail_in_flight(struct loop *l)
 	if (l->child > 0 && waitpid(l->child, &l->stats->child_status, 0) == l->child)
 		l->child = -1;
 	describe_status(l->stats->child_status, why, sizeof why);
-	snprintf(text, sizeof text, "{\"kind\":\"child\",\"message\":\"the retry command %s "
-	    "before answering this record\"}", why);
+	snprintf(text, sizeof text, "the retry command %s before answering this record", why);
 	/* A shell pipeline reports its last command's status, so 0 can hide a failure. */
-	ann_log(ANN_LOG_ERROR, "the retry command %s with %zu records unanswered; "
-	    "see its messages above", why, l->in_flight);
+	ann_log(ANN_LOG_ERROR, "the retry command %s with %zu record%s unanswered; "
+	    "see its messages above", why, l->in_flight, l->in_flight == 1 ? "" : "s");
 	l->stats->child_failed = 1;
 
 	for (i = 0; i < l->table_size; i++) {
@@ -785,6 +867,13 @@ drain(struct loop *l, struct ann_jsonl_reader *reader, int *eof,
 		if (rc == ANN_ERR_TOO_LARGE) {
 			ann_buf_reset(&l->line);
 			ann_record_write_line_error(&l->line, NULL, 0, no, &why);
+			if (reader == &l->in) {
+				ann_log(ANN_LOG_WARN, "line %zu: %s", no, why.msg);
+				l->stats->records++;
+				l->stats->line_errors++;
+			} else {
+				l->stats->extra_lines++;
+			}
 			l->stats->failed_records++;
 			rc = write_out(l, l->line.data, l->line.len);
 		} else if (rc == ANN_OK) {

@@ -85,15 +85,31 @@ struct ann_reask_opts {
 	int japanese;              /* 1: the built-in Japanese feedback */
 };
 
+/*
+ * Counts of a run. Each input line is counted in exactly one of passed,
+ * unfixable, no_request, no_id, repeated_ids, line_errors and sent, and
+ * each record of sent in exactly one of fixed, still_failing and the
+ * not_reasked counts.
+ */
 struct ann_reask_stats {
-	size_t records;        /* records written, line errors included */
-	size_t passed;         /* needed nothing on arrival */
-	size_t sent;           /* records that went round at least once */
+	size_t records;        /* input lines read, line errors included */
+	size_t passed;         /* needed nothing: valid, or not validated */
+	size_t unfixable;      /* carry an error that no re-ask fixes (refused, ...) */
+	size_t no_request;     /* needed a re-ask but have no "request" member */
+	size_t no_id;          /* have no string id, so cannot be tracked */
+	size_t repeated_ids;   /* came while a record with their id was in the loop */
+	size_t line_errors;    /* input lines that are not records */
+	size_t sent;           /* records that went into the loop */
 	size_t calls;          /* records written to the child */
-	size_t fixed;          /* went round and ended valid */
-	size_t still_failing;  /* went round and ended invalid or with an error */
+	size_t fixed;          /* re-asked, and ended valid */
+	size_t still_failing;  /* re-asked, and ended invalid or with an error */
 	size_t repeated;       /* of those, stopped on repeated errors */
 	size_t budget_stops;   /* of those, stopped by the budget */
+	size_t not_reasked_budget; /* went into the loop, but the budget was spent */
+	size_t not_reasked_rounds; /* went into the loop, but rounds is 0 */
+	size_t not_reasked_child;  /* went into the loop, but the child had ended */
+	size_t extra_lines;    /* lines from the child that are not records or were not
+	                          sent to it, passed on */
 	size_t failed_records; /* written invalid or with an error, for the exit status */
 	double cost_added;     /* sum of cost_usd in the records the child returned */
 	int child_status;      /* wait status of the child, -1 while unknown */

@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +90,29 @@ ann_record_is_stage_member(const char *name)
 		if (strcmp(name, stage_members[i]) == 0)
 			return 1;
 	return 0;
+}
+
+const char *
+ann_record_type_problem(const struct ann_record *r, const char *name, const char *expected,
+    char *out, size_t size)
+{
+	size_t len = 0;
+	const char *raw = ann_record_raw(r, name, &len);
+	char value[64];
+
+	ann_json_describe(raw, raw ? len : 0, value, sizeof value);
+	snprintf(out, size, "member \"%s\" must be %s, got %s", name, expected, value);
+	return out;
+}
+
+const char *
+ann_record_id_problem(const struct ann_record *r, char *out, size_t size)
+{
+	if (ann_record_get(r, "id") == NULL) {
+		snprintf(out, size, "record has no \"id\" member");
+		return out;
+	}
+	return ann_record_type_problem(r, "id", "a string", out, size);
 }
 
 cJSON *

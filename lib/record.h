@@ -57,6 +57,24 @@ const struct ann_json_member *ann_record_get(const struct ann_record *r, const c
 /* Returns the raw bytes of member name's value (and its length), or NULL. */
 const char *ann_record_raw(const struct ann_record *r, const char *name, size_t *len);
 
+/* Size of a buffer large enough for any message of ann_record_id_problem or ann_record_type_problem. */
+#define ANN_RECORD_PROBLEM_MAX 160
+
+/*
+ * Writes into out[size] why member name of r does not have the type
+ * expected names ("a string"), showing the value cut to about 50 bytes:
+ * `member "text" must be a string, got number 5`. Returns out.
+ */
+const char *ann_record_type_problem(const struct ann_record *r, const char *name,
+    const char *expected, char *out, size_t size);
+
+/*
+ * Writes into out[size] why r has no string id, for its error message:
+ * `record has no "id" member`, or `member "id" must be a string, got
+ * number 42`. Returns out.
+ */
+const char *ann_record_id_problem(const struct ann_record *r, char *out, size_t size);
+
 /* Parses member name's value with cJSON; NULL when absent or out of memory. */
 cJSON *ann_record_parse_member(const struct ann_record *r, const char *name);
 

@@ -385,12 +385,14 @@ static int
 mark_missing_id(struct ann_validate *v, const struct ann_record *rec, struct ann_record_edit *ed,
     struct ann_error *e)
 {
-	char msg[128];
+	char problem[ANN_RECORD_PROBLEM_MAX];
+	char msg[ANN_RECORD_PROBLEM_MAX + 32];
 	int rc;
 
 	if (ann_record_get(rec, "error") != NULL)
 		return ANN_OK;
-	snprintf(msg, sizeof msg, "line %zu: record has no string \"id\" member", rec->line_no);
+	snprintf(msg, sizeof msg, "line %zu: %s", rec->line_no,
+	    ann_record_id_problem(rec, problem, sizeof problem));
 	ann_log(ANN_LOG_WARN, "%s", msg);
 	ann_buf_reset(&v->json);
 	rc = ann_error_json(&v->json, "invalid", msg, 0, rec->line_no);
@@ -424,7 +426,9 @@ find_value(struct ann_validate *v, const struct ann_record *rec, const struct an
 		return ANN_OK;
 	}
 	if (!rec->has_id) {
-		ann_buf_adds(&v->reason, "record has no string \"id\" member");
+		char problem[ANN_RECORD_PROBLEM_MAX];
+
+		ann_buf_adds(&v->reason, ann_record_id_problem(rec, problem, sizeof problem));
 		return ANN_OK;
 	}
 	if (ann_record_get(rec, "error")) {

@@ -367,7 +367,7 @@ make_edited_copy() {
 	[ "$(echo "$output" | json_get records.paired)" -eq 1 ]
 	[ "$(echo "$output" | json_get records.annotations.no_id)" -eq 1 ]
 	[ "$(echo "$output" | json_get records.missing_annotations)" -eq 1 ]
-	[[ "$stderr" == *"ann.jsonl:2: record has no string \"id\" member"* ]]
+	[[ "$stderr" == *"ann.jsonl:2: member \"id\" must be a string, got number 7"* ]]
 }
 
 @test "closed downstream pipe ends diffs quietly" {
@@ -402,4 +402,43 @@ make_edited_copy() {
 	[ "$(echo "$output" | json_get fields./same.correct)" -eq 1 ]
 	run --separate-stderr ann-eval --diffs ref.jsonl ann.jsonl
 	[[ "$output" == *'"reference":"x\u0000A","annotation":"x\u0000B"'* ]]
+}
+
+@test "nothing scored shows n/a, not a perfect score" {
+	: >ref.jsonl
+	: >ann.jsonl
+	run -0 --separate-stderr ann-eval ref.jsonl ann.jsonl
+	[ "${lines[1]}" = "$(printf '%-13s  %7d  %7d  %7d  %7d  %7d  %8s  %9s  %6s  %6s' 'micro average' 0 0 0 0 0 n/a n/a n/a n/a)" ]
+	[ "${lines[2]}" = "$(printf '%-13s  %7s  %7s  %7s  %7s  %7s  %8s  %9s  %6s  %6s' 'macro average' '' '' '' '' '' n/a n/a n/a n/a)" ]
+	[ "${lines[3]}" = 'documents: 0 scored, 0 exact match (n/a)' ]
+	[[ "$stderr" == *'ann-eval: warning: no document was scored, because both inputs are empty; every score is n/a'* ]]
+	run -0 --separate-stderr ann-eval --json ref.jsonl ann.jsonl
+	for k in micro_precision micro_recall micro_f1 macro_precision macro_recall macro_f1 accuracy macro_accuracy document_exact_match; do
+		[ "$(echo "$output" | json_get "overall.$k")" = null ]
+	done
+	[ "$(echo "$output" | json_get overall.documents)" = 0 ]
+}
+
+@test "one empty side is not a perfect score and exits 1" {
+	: >empty.jsonl
+	printf '%s\n' '{"id":"a","output":{"total":1}}' >labels.jsonl
+	run -1 --separate-stderr ann-eval --json empty.jsonl labels.jsonl
+	[ "$(echo "$output" | json_get overall.micro_f1)" = null ]
+	[ "$(echo "$output" | json_get overall.document_exact_match)" = null ]
+	[ "$(echo "$output" | json_get records.unreferenced_annotations)" = 1 ]
+	[[ "$stderr" == *'no document was scored'* ]]
+	# Labels against an empty annotation file score every value as missing.
+	run -1 --separate-stderr ann-eval --json labels.jsonl empty.jsonl
+	[ "$(echo "$output" | json_get overall.micro_f1)" = 0 ]
+	[ "$(echo "$output" | json_get overall.document_exact_match)" = 0 ]
+	[ "$(echo "$output" | json_get records.missing_annotations)" = 1 ]
+}
+
+@test "field filter that matches nothing leaves field scores n/a" {
+	printf '%s\n' '{"id":"a","output":{"total":1}}' >labels.jsonl
+	run -0 --separate-stderr ann-eval --json -f /nothing labels.jsonl labels.jsonl
+	[ "$(echo "$output" | json_get overall.micro_f1)" = null ]
+	[ "$(echo "$output" | json_get overall.macro_f1)" = null ]
+	[ "$(echo "$output" | json_get overall.document_exact_match)" = 1 ]
+	[[ "$stderr" == *'ann-eval: warning: no field was compared, so the field scores are n/a'* ]]
 }

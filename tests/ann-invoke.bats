@@ -244,18 +244,22 @@ for i in range(1, int(sys.argv[1]) + 1):
 		printf '%s\n' '{"id":"n1","text":"no request here"}'
 		printf '%s\n' '{"id":"x",}'
 		printf '%s\n' '{"text":"no id"}'
+		printf '%s\n' '{"id":42,"text":"numeric id"}'
 		cat requests.jsonl
 	} >mixed.jsonl
 	run --separate-stderr ann-invoke -m m1 --keep-order <mixed.jsonl
 	[ "$status" -eq 1 ]
 	printf '%s\n' "$output" >out.jsonl
-	[ "$(wc -l <out.jsonl)" -eq 5 ]
+	[ "$(wc -l <out.jsonl)" -eq 6 ]
 	# Byte for byte, 1.0 included.
 	[ "$(sed -n 1p out.jsonl)" = '{"id":"e1","error":{"kind":"invalid","message":"from ann-prompt"},"n":1.0}' ]
 	[ "$(sed -n 2p out.jsonl | jget 'r["error"]["kind"]')" = invalid ]
 	[ "$(sed -n 3p out.jsonl | jget 'r["id"] + " " + r["error"]["kind"]')" = "line:3 syntax" ]
 	[ "$(sed -n 4p out.jsonl | jget 'r["error"]["kind"]')" = invalid ]
-	[ "$(sed -n 5p out.jsonl | jget 'r["id"] + " " + str("output" in r)')" = "r1 True" ]
+	[ "$(sed -n 4p out.jsonl | jget 'r["error"]["message"]')" = 'line 4: record has no "id" member' ]
+	[ "$(sed -n 5p out.jsonl | jget 'r["error"]["message"]')" = 'line 5: member "id" must be a string, got number 42' ]
+	[[ "$stderr" == *'ann-invoke: warning: line 5: member "id" must be a string, got number 42'* ]]
+	[ "$(sed -n 6p out.jsonl | jget 'r["id"] + " " + str("output" in r)')" = "r1 True" ]
 	[ "$(mock_stat 's["calls"]')" = 1 ]
 }
 

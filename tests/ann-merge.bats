@@ -57,6 +57,43 @@ for line in open(sys.argv[2], encoding="utf-8"):
 	[ "${lines[1]}" = '{"id":"y","n":1}' ]
 }
 
+@test "union warns about dropped duplicates and lists their ids" {
+	printf '%s\n' '{"id":"good-1","text":"a","output":{"t":1}}' '{"id":"good-2","text":"b"}' \
+	    '{"id":"good-1","text":"a","output":{"t":1},"validation":{"valid":true}}' >in.jsonl
+	run -0 --separate-stderr ann-merge in.jsonl
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == *'ann-merge: warning: 1 duplicate record dropped (1 id, its best record kept): good-1'* ]]
+	[[ "$stderr" != *'may share an id'* ]]
+	[ "$(jq_py 'r["merge"]["dropped"][0].get("differs")' <(echo "${lines[0]}"))" = null ]
+	run -0 --separate-stderr ann-merge -q in.jsonl
+	[ -z "$stderr" ]
+}
+
+@test "union lists only the first ids of many duplicates" {
+	for i in 1 2 3 4 5 6 7; do printf '{"id":"d%s"}\n{"id":"d%s"}\n{"id":"d%s"}\n' $i $i $i; done >in.jsonl
+	run -0 --separate-stderr ann-merge in.jsonl
+	[[ "$stderr" == *'warning: 14 duplicate records dropped (7 ids, the best record of each kept): d1, d2, d3, d4, d5 and 2 more'* ]]
+}
+
+@test "union reports duplicates whose text differs" {
+	printf '%s\n' '{"id":"good-1","text":"invoice A"}' '{"id":"good-1","text":"invoice B","page":2}' >in.jsonl
+	run -0 --separate-stderr ann-merge in.jsonl
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq_py 'r["text"]' <(echo "$output"))" = '"invoice B"' ]
+	[ "$(jq_py 'r["merge"]["dropped"][0]["differs"]' <(echo "$output"))" = '["/text","/page"]' ]
+	[[ "$stderr" == *'warning: 1 duplicate record dropped (1 id, its best record kept): good-1'* ]]
+	[[ "$stderr" == *'warning: 1 dropped record differs from the record kept for its id in members that no pipeline stage owns, so two documents may share an id: good-1 (/text, /page)'* ]]
+}
+
+@test "join reports a document duplicate that differs" {
+	printf '%s\n' '{"id":"a","text":"one"}' '{"id":"a","text":"two"}' >docs.jsonl
+	printf '%s\n' '{"id":"a","output":{"t":1}}' '{"id":"a","output":{"t":2}}' >ann.jsonl
+	run -0 --separate-stderr ann-merge --join docs.jsonl ann.jsonl
+	[ "$(jq_py '[d.get("differs") for d in r["merge"]["dropped"]]' <(echo "$output"))" = '[["/text"],null]' ]
+	[[ "$stderr" == *'2 duplicate records dropped (1 id, its best record kept): a'* ]]
+	[[ "$stderr" == *'1 dropped record differs'*'a (/text)'* ]]
+}
+
 @test "members pass through byte for byte" {
 	printf '%s\n' '{"id":"n","v":[9007199254740993, 1.0, -0],"s":"\u00e9\/","text":"合計 ４５，０００円"}' >in.jsonl
 	ann-merge in.jsonl in.jsonl >out.jsonl
@@ -67,8 +104,8 @@ for line in open(sys.argv[2], encoding="utf-8"):
 @test "numeric ids past 2^53 stay apart as error records" {
 	printf '%s\n' '{"id":9007199254740992,"label":"A"}' '{"id":9007199254740993,"label":"B"}' >in.jsonl
 	run -1 --separate-stderr ann-merge in.jsonl
-	[ "${lines[0]}" = '{"id":9007199254740992,"label":"A","error":{"kind":"invalid","message":"line 1: record has no string \"id\" member","line":1},"merge":{"input":"in.jsonl"}}' ]
-	[ "${lines[1]}" = '{"id":9007199254740993,"label":"B","error":{"kind":"invalid","message":"line 2: record has no string \"id\" member","line":2},"merge":{"input":"in.jsonl"}}' ]
+	[ "${lines[0]}" = '{"id":9007199254740992,"label":"A","error":{"kind":"invalid","message":"line 1: member \"id\" must be a string, got number 9007199254740992","line":1},"merge":{"input":"in.jsonl"}}' ]
+	[ "${lines[1]}" = '{"id":9007199254740993,"label":"B","error":{"kind":"invalid","message":"line 2: member \"id\" must be a string, got number 9007199254740993","line":2},"merge":{"input":"in.jsonl"}}' ]
 }
 
 @test "string ids are compared decoded" {
@@ -295,7 +332,7 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	[ "${#lines[@]}" -eq 4 ]
 	[[ "${lines[0]}" == '{"id":"line:2","error":{"kind":"syntax",'*'"merge":{"input":"in.jsonl"}}' ]]
 	[[ "${lines[1]}" == '{"id":"line:3","error":{"kind":"syntax",'*'"input":"not json"},"merge":{"input":"in.jsonl"}}' ]]
-	[ "${lines[2]}" = '{"text":"no id","error":{"kind":"invalid","message":"line 4: record has no string \"id\" member","line":4},"merge":{"input":"in.jsonl"}}' ]
+	[ "${lines[2]}" = '{"text":"no id","error":{"kind":"invalid","message":"line 4: record has no \"id\" member","line":4},"merge":{"input":"in.jsonl"}}' ]
 	[ "${lines[3]}" = '{"id":"a"}' ]
 	[[ "$stderr" == *'in.jsonl: line 2: invalid JSON'* ]]
 }
@@ -393,7 +430,7 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	printf '%s\n' '{"id":"a","output":{"x":1}}' '{"id":"a","output":{"x":2}}' '{"id":"b"}' >in.jsonl
 	run --separate-stderr ann-merge in.jsonl
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *'ann-merge: warning: 3 records in, 2 out: 1 duplicates dropped, 1 conflicts, 0 missing counterparts, 0 ties, 0 records for review, 0 errors' ]]
+	[[ "$stderr" == *'ann-merge: warning: 3 records in, 2 out: 1 duplicates dropped, 1 conflicts, 0 missing counterparts, 0 ties, 0 records for review, 0 errors'$'\n''ann-merge: warning: 1 duplicate record dropped'* ]]
 	run --separate-stderr ann-merge -q in.jsonl
 	[ -z "$stderr" ]
 }
@@ -418,7 +455,7 @@ with open("a.jsonl", "w") as a, open("b.jsonl", "w") as b:
 	printf '{"id":"b","n":1}\r\n\r\n  \n{"id":"a","t":"請求書"}\r\n{"id":"b","n":2}' >in.jsonl
 	run --separate-stderr ann-merge in.jsonl
 	[ "$status" -eq 0 ]
-	[[ "${lines[0]}" == '{"id":"b","n":2,"merge":{"kept":{"input":"in.jsonl","line":5,"status":"unchecked"},"dropped":[{"input":"in.jsonl","line":1,"status":"unchecked"}]}}' ]]
+	[[ "${lines[0]}" == '{"id":"b","n":2,"merge":{"kept":{"input":"in.jsonl","line":5,"status":"unchecked"},"dropped":[{"input":"in.jsonl","line":1,"status":"unchecked","differs":["/n"]}]}}' ]]
 	[ "${lines[1]}" = '{"id":"a","t":"請求書"}' ]
 }
 

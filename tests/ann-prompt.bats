@@ -226,13 +226,30 @@ EOF
 	[ "$(jget '[r["request"].get("system"), r["request"]["messages"]]' <<<"$output")" = '[null,[{"role":"user","content":[{"type":"text","text":"Only this"}]}]]' ]
 }
 
+@test "bad member messages show a safe excerpt" {
+	long=$(printf 'y%.0s' $(seq 1 200))
+	shown='{"k":"\u001b[31m'$(printf 'y%.0s' $(seq 1 37))...
+	printf '%s\n' "{\"id\":{\"k\":\"\\u001b[31m$long\"},\"text\":\"x\"}" \
+	    '{"id":"a","text":"x","files":7}' '{"id":"b","text":"x","files":[false,"a.pdf"]}' >in.jsonl
+	printf '{"id":[1,\t2],"text":"x"}\n' >>in.jsonl
+	run -1 --separate-stderr ann-prompt -s schema.json --attach files in.jsonl
+	# Long values are cut, and control characters never reach the terminal.
+	[ "$(jget 'r["error"]["message"]' <<<"${lines[0]}")" = "line 1: member \"id\" must be a string, got object $shown" ]
+	[ "${stderr_lines[0]}" = "ann-prompt: warning: line 1: member \"id\" must be a string, got object $shown" ]
+	[ "$(jget 'r["error"]["message"]' <<<"${lines[3]}")" = 'line 4: member "id" must be a string, got array [1,?2]' ]
+	[[ "$stderr" != *$'\t'* ]]
+	[ "$(jget 'r["error"]["message"]' <<<"${lines[1]}")" = 'member "files" must be a file path or an array of file paths, got number 7' ]
+	[ "$(jget 'r["error"]["message"]' <<<"${lines[2]}")" = 'member "files" must be a file path or an array of file paths, got array [false,"a.pdf"]' ]
+}
+
 @test "missing or bad text gives an error record" {
 	run -1 --separate-stderr ann-prompt -s schema.json <<<'{"id":"a","request":{"stale":true}}'
 	[ "${lines[0]}" = '{"id":"a","error":{"kind":"invalid","message":"record has no \"text\" and no attachment, so there is nothing to extract fields from","line":1}}' ]
 	[ "${stderr_lines[0]}" = 'ann-prompt: warning: line 1: record "a": record has no "text" and no attachment, so there is nothing to extract fields from' ]
 
 	run -1 --separate-stderr ann-prompt -s schema.json <<<'{"id":"b","text":42}'
-	[ "${lines[0]}" = '{"id":"b","text":42,"error":{"kind":"invalid","message":"member \"text\" must be a string","line":1}}' ]
+	[ "${lines[0]}" = '{"id":"b","text":42,"error":{"kind":"invalid","message":"member \"text\" must be a string, got number 42","line":1}}' ]
+	[ "${stderr_lines[0]}" = 'ann-prompt: warning: line 1: record "b": member "text" must be a string, got number 42' ]
 
 	run -1 --separate-stderr ann-prompt -s schema.json <<<'{"id":"n","text":"ab\u0000cd"}'
 	[ "${lines[0]}" = '{"id":"n","text":"ab\u0000cd","error":{"kind":"invalid","message":"member \"text\" contains U+0000 (\\u0000), which a prompt cannot carry; remove it from the text","line":1}}' ]
@@ -388,7 +405,7 @@ EOF
 	run -1 ann-prompt -s schema.json -q <<<'{"id":"a","image":"note.png"}
 {"id":"b","image":["note.png",3]}
 {"id":"c","attachments":{"x":1}}'
-	[ "$(jget 'r["error"]["message"]' <<<"$output")" = "$(printf '%s\n' 'attachment "note.png": unsupported file type; expected PNG, JPEG, GIF, WebP or PDF content' 'attachment "note.png": unsupported file type; expected PNG, JPEG, GIF, WebP or PDF content' 'member "attachments": expected a file path or an array of file paths')" ]
+	[ "$(jget 'r["error"]["message"]' <<<"$output")" = "$(printf '%s\n' 'attachment "note.png": unsupported file type; expected PNG, JPEG, GIF, WebP or PDF content' 'attachment "note.png": unsupported file type; expected PNG, JPEG, GIF, WebP or PDF content' 'member "attachments" must be a file path or an array of file paths, got object {"x":1}')" ]
 }
 
 @test "--attach chooses the members that name files" {
@@ -597,7 +614,7 @@ for line in open(sys.argv[1]).read().splitlines():
 	[ "$(jget 'r["error"]["message"]' <<<"${stderr_lines[3]}")" = 'id cannot be a Bedrock batch recordId: it is empty' ]
 	[ "${stderr_lines[4]}" = '{"id":"nt","error":{"kind":"invalid","message":"record has no \"text\" and no attachment, so there is nothing to extract fields from","line":7}}' ]
 	[ "$(jget 'r["id"]' <<<"${stderr_lines[5]}")" = line:8 ]
-	[ "$(jget 'r["error"]["message"]' <<<"${stderr_lines[6]}")" = 'line 9: record has no string "id" member' ]
+	[ "$(jget 'r["error"]["message"]' <<<"${stderr_lines[6]}")" = 'line 9: record has no "id" member' ]
 	[ "${stderr_lines[7]}" = '{"id":"e","error":{"kind":"network","message":"earlier"}}' ]
 
 	run -1 --separate-stderr ann-prompt -s schema.json --format bedrock-batch <<<'{"id":"a b","text":"x"}'

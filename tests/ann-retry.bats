@@ -226,6 +226,52 @@ assert_kept_round() {
 	[[ "$stderr" == *"exited with status 7"* ]]
 }
 
+@test "record warnings name the line and the quoted id" {
+	{ printf '%s\n' '{"id":"b\u001b","validation":{"valid":false,"errors":[]}}'; invalid r1; invalid r1; } >in.jsonl
+	run -1 --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "$stderr" == *'ann-retry: warning: line 1: record "b?": no "request" member, so it is not re-asked'* ]]
+	[[ "$stderr" == *'ann-retry: warning: line 3: record "r1": an earlier record with this id is being re-asked; passed on as it is'* ]]
+	[[ "$stderr" != *'error:'* ]]
+}
+
+@test "records the child fails get a warning each" {
+	{ invalid a '{"crash_at":true}'; invalid b; } >in.jsonl
+	run -3 --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" == *'ann-retry: warning: line 1: record "a": the retry command exited with status 7 before answering this record'* ]]
+	[[ "$stderr" == *'ann-retry: warning: line 2: record "b": the retry command '* ]]
+	# The run itself failed, so that line alone is an error.
+	[[ "$stderr" == *'ann-retry: error: the retry command exited with status 7 with '[12]' record'* ]]
+	[ "$(grep -c 'error:' <<<"$stderr")" -eq 1 ]
+	run -3 --separate-stderr ann-retry -q -- python3 "$FIXER" <in.jsonl
+	[ "$(grep -c 'warning:' <<<"$stderr")" -eq 0 ]
+	[ "$(grep -c 'error:' <<<"$stderr")" -eq 1 ]
+}
+
+@test "summary counts what could not be re-asked" {
+	printf '%s\n' '{"id":"a","validation":{"valid":true,"errors":[]}}' \
+	    '{"id":"b","validation":{"valid":false,"errors":[]}}' \
+	    '{"id":"c","validation":{"valid":false,"errors":[]}}' \
+	    '{"id":"d","validation":{"valid":false,"errors":[]}}' \
+	    '{"id":"e","error":{"kind":"refused","message":"declined"}}' \
+	    'not json' '{"id":5,"validation":{"valid":false,"errors":[]}}' >in.jsonl
+	run -1 --separate-stderr ann-retry -- python3 "$FIXER" <in.jsonl
+	[ "${#lines[@]}" -eq 7 ]
+	[[ "$stderr" == *'ann-retry: 7 records: 1 needed nothing, 1 with an error that no re-ask fixes, 3 could not be re-asked (no request), 1 could not be re-asked (no string id), 1 line that is not a record, 0 re-asked ('*'); 0 sent to the command' ]]
+	# A record without a string id gets an error, as in every other command.
+	[ "$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["error"]["message"])' "${lines[6]}")" = 'line 7: member "id" must be a string, got number 5' ]
+	[[ "$stderr" == *'ann-retry: warning: line 7: member "id" must be a string, got number 5'* ]]
+}
+
+@test "summary tells held-back records from re-asked ones" {
+	{ invalid a; invalid b; } >in.jsonl
+	run -1 --separate-stderr ann-retry -n 0 -- python3 "$FIXER" <in.jsonl
+	[[ "$stderr" == *'2 records: 0 needed nothing, 0 re-asked (0 now valid, 0 still failing, 0 stopped on repeated errors, 0 by the budget), 2 not re-asked: --rounds is 0; 0 sent to the command' ]]
+	run -1 --separate-stderr ann-retry --max-calls 1 -- python3 "$FIXER" <in.jsonl
+	[[ "$stderr" == *'2 records: 0 needed nothing, 1 re-asked (1 now valid, 0 still failing, 0 stopped on repeated errors, 0 by the budget), 1 not re-asked: the budget was spent; 1 sent to the command' ]]
+}
+
 @test "missing command and bad template are usage errors" {
 	run -2 --separate-stderr ann-retry -n 2 </dev/null
 	[[ "$stderr" == "ann-retry: missing the command to re-ask with, after --"* ]]

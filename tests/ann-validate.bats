@@ -60,7 +60,7 @@ setup() {
 	[[ "${lines[0]}" == *'"id":"a"'*'"valid":true'* ]]
 	[ "${lines[1]}" = '{"id":"b","text":"no output yet","validation":{"valid":null,"errors":[],"reason":"record has no \"output\" member"}}' ]
 	[ "${lines[2]}" = '{"id":"c","output":{"total":"x"},"error":{"kind":"throttled","message":"rate exceeded"},"validation":{"valid":null,"errors":[],"reason":"record has an \"error\" from an earlier stage"}}' ]
-	[[ "${lines[3]}" == *'"error":{"kind":"invalid","message":"line 4: record has no string \"id\" member"'* ]]
+	[[ "${lines[3]}" == *'"error":{"kind":"invalid","message":"line 4: record has no \"id\" member"'* ]]
 	[[ "${lines[4]}" == '{"id":"line:5","error":{"kind":"syntax"'* ]]
 	[[ "${lines[5]}" == *'"id":"d"'*'"valid":true'* ]]
 	[[ "$stderr" == *"6 records: 2 valid, 0 invalid, 4 not validated"* ]]
@@ -87,7 +87,7 @@ setup() {
 	run -1 --separate-stderr ann-validate -v --field '' -s "$schema" <in.jsonl
 	[ "${#lines[@]}" -eq 4 ]
 	[[ "${lines[0]}" == '{"id":"a","output":{"total":1},"validation":{"valid":true,"errors":[]}}' ]]
-	[[ "${lines[1]}" == *'"error":{"kind":"invalid","message":"line 2: record has no string \"id\" member"'* ]]
+	[[ "${lines[1]}" == *'"error":{"kind":"invalid","message":"line 2: member \"id\" must be a string, got number 17"'* ]]
 	[[ "${lines[1]}" == *'"validation":{"valid":false,"errors":[{"instanceLocation":"/id","keywordLocation":"/properties/id/type"'* ]]
 	[[ "${lines[2]}" == '{"id":"c","validation":{"valid":false,"errors":[{"instanceLocation":"/validation/valid"'* ]]
 	# An error from an earlier stage is part of the record, so it is checked too.

@@ -74,8 +74,8 @@ load test_helper
 @test "distinct large numeric ids are not merged but flagged" {
 	printf '%s\n' '{"id":9007199254740992,"label":"A"}' '{"id":9007199254740993,"label":"B"}' >in.jsonl
 	run -1 --separate-stderr jsonl-cat <in.jsonl
-	[ "${lines[0]}" = '{"id":9007199254740992,"label":"A","error":{"kind":"invalid","message":"line 1: record has no string \"id\" member","line":1}}' ]
-	[ "${lines[1]}" = '{"id":9007199254740993,"label":"B","error":{"kind":"invalid","message":"line 2: record has no string \"id\" member","line":2}}' ]
+	[ "${lines[0]}" = '{"id":9007199254740992,"label":"A","error":{"kind":"invalid","message":"line 1: member \"id\" must be a string, got number 9007199254740992","line":1}}' ]
+	[ "${lines[1]}" = '{"id":9007199254740993,"label":"B","error":{"kind":"invalid","message":"line 2: member \"id\" must be a string, got number 9007199254740993","line":2}}' ]
 }
 
 @test "duplicate top-level member names are rejected" {

@@ -469,7 +469,30 @@ member_specs_are_checked(void)
 	CHECK_INT(ANN_ERR_INVALID, ann_eval_member_check("/out~put", &e));
 }
 
+static void
+overall_without_anything_scored_is_nan(void)
+{
+	struct ann_eval ev;
+	struct ann_eval_overall o;
+
+	ann_eval_init(&ev);
+	ann_eval_overall(&ev, &o);
+	CHECK(isnan(o.micro.f1));
+	CHECK(isnan(o.micro.accuracy));
+	CHECK(isnan(o.macro.precision));
+	CHECK(isnan(o.document_exact_match));
+
+	/* Documents without any field: their exact match is known, field scores are not. */
+	score_pair(&ev, "1", "{}", "{}");
+	ann_eval_overall(&ev, &o);
+	CHECK(isnan(o.micro.recall));
+	CHECK(isnan(o.macro.f1));
+	CHECK_NEAR(1.0, o.document_exact_match);
+	ann_eval_release(&ev);
+}
+
 ANN_TEST_MAIN(
+	ANN_TEST(overall_without_anything_scored_is_nan),
 	ANN_TEST(counts_correct_wrong_missing_extra),
 	ANN_TEST(scores_follow_the_definitions),
 	ANN_TEST(overall_micro_and_macro),

@@ -285,12 +285,12 @@ printable_cuts_at_characters(void)
 {
 	char out[16];
 
-	CHECK_STR("a?b", ann_merge_printable("a\nb", 3, out, sizeof out));
-	CHECK_STR("?x?", ann_merge_printable("\x7fx\x01", 3, out, sizeof out));
+	CHECK_STR("a?b", ann_printable("a\nb", 3, out, sizeof out));
+	CHECK_STR("?x?", ann_printable("\x7fx\x01", 3, out, sizeof out));
 	/* Twelve bytes fit before "...", and the fifth 3-byte character would straddle them. */
-	CHECK_STR("請求書合...", ann_merge_printable("請求書合計金額", strlen("請求書合計金額"), out, sizeof out));
-	CHECK_STR("0123456789abcde", ann_merge_printable("0123456789abcde", 15, out, sizeof out));
-	CHECK_STR("0123456789ab...", ann_merge_printable("0123456789abcdef", 16, out, sizeof out));
+	CHECK_STR("請求書合...", ann_printable("請求書合計金額", strlen("請求書合計金額"), out, sizeof out));
+	CHECK_STR("0123456789abcde", ann_printable("0123456789abcde", 15, out, sizeof out));
+	CHECK_STR("0123456789ab...", ann_printable("0123456789abcdef", 16, out, sizeof out));
 }
 
 /* Converts a Label Studio export text; returns the JSONL (malloc'd) or NULL. */

@@ -130,7 +130,54 @@ error_json_leaves_out_unset_fields(void)
 	ann_buf_release(&out);
 }
 
+static void
+problems_show_the_value(void)
+{
+	struct ann_record r;
+	char out[ANN_RECORD_PROBLEM_MAX];
+	const char *line;
+
+	ann_record_init(&r);
+	line = "{\"id\":42,\"text\":5}";
+	CHECK_INT(ANN_OK, ann_record_parse(&r, line, strlen(line), 1, NULL));
+	CHECK_STR("member \"id\" must be a string, got number 42",
+	    ann_record_id_problem(&r, out, sizeof out));
+	CHECK_STR("member \"text\" must be a string, got number 5",
+	    ann_record_type_problem(&r, "text", "a string", out, sizeof out));
+	CHECK_STR("member \"none\" must be a string, got nothing",
+	    ann_record_type_problem(&r, "none", "a string", out, sizeof out));
+
+	line = "{\"text\":\"x\"}";
+	CHECK_INT(ANN_OK, ann_record_parse(&r, line, strlen(line), 2, NULL));
+	CHECK_STR("record has no \"id\" member", ann_record_id_problem(&r, out, sizeof out));
+
+	line = "{\"id\":null}";
+	CHECK_INT(ANN_OK, ann_record_parse(&r, line, strlen(line), 3, NULL));
+	CHECK_STR("member \"id\" must be a string, got null", ann_record_id_problem(&r, out, sizeof out));
+
+	/* A small buffer cuts the message, never overflows. */
+	line = "{\"id\":[1,2,3]}";
+	CHECK_INT(ANN_OK, ann_record_parse(&r, line, strlen(line), 4, NULL));
+	CHECK_STR("member \"id\" must be ", ann_record_id_problem(&r, out, 21));
+	ann_record_release(&r);
+}
+
+static void
+describe_cuts_and_hides_control_characters(void)
+{
+	char out[24];
+
+	CHECK_STR("boolean true", ann_json_describe("true", 4, out, sizeof out));
+	CHECK_STR("string \"abc\"", ann_json_describe("\"abc\"", 5, out, sizeof out));
+	CHECK_STR("array [1,?2]", ann_json_describe("[1,\t2]", 6, out, sizeof out));
+	CHECK_STR("object {\"key\":\"value...",
+	    ann_json_describe("{\"key\":\"value, long\"}", 21, out, sizeof out));
+	CHECK_STR("number", ann_json_describe("12345", 5, out, 9));
+}
+
 ANN_TEST_MAIN(
+	ANN_TEST(problems_show_the_value),
+	ANN_TEST(describe_cuts_and_hides_control_characters),
 	ANN_TEST(write_passes_unowned_members_byte_for_byte),
 	ANN_TEST(write_replaces_owned_members_at_the_end),
 	ANN_TEST(members_read_raw_and_parsed),

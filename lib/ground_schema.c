@@ -168,9 +168,13 @@ ground_schema_derived(struct ann_ground *g, const char *path, struct ann_error *
 		ann_error_set(e, rc, "out of memory");
 	if (rc)
 		goto done;
+	if (ann_json_check_file(text.data, text.len, 1, "schema", path, e) != ANN_OK) {
+		rc = e->code = ANN_ERR_CONFIG;
+		goto done;
+	}
 	root = cJSON_ParseWithLength(text.data, text.len);
 	if (root == NULL) {
-		rc = ann_error_set(e, ANN_ERR_CONFIG, "schema \"%s\" is not valid JSON", path);
+		rc = ann_error_set(e, ANN_ERR_NOMEM, "out of memory reading schema \"%s\"", path);
 		goto done;
 	}
 	rc = walk_schema(g, root, root, &ptr, 0);

@@ -375,8 +375,8 @@ ann_merge_add_dropped(struct ann_merge_ctx *c, const struct ann_group *g, const 
 		if (rc == ANN_OK)
 			rc = differs_from_kept(c, g, keep, i, &differs, &n_differs);
 		if (rc == ANN_OK && n_differs > 0) {
-			/* Reopen the source object to add the differing members. */
-			c->info.len--;
+			/* Reopen the source object (drop its '}') to add the differing members. */
+			c->info.data[--c->info.len] = '\0';
 			rc = add_differs(&c->info, &differs, n_differs);
 			if (rc == ANN_OK)
 				rc = ann_buf_addc(&c->info, '}');

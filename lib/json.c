@@ -8,28 +8,70 @@
 
 #include "ascii.h"
 
+/* A file that a command loads, for messages that name its line and column. */
+struct source {
+	const char *what;  /* "schema", "rules file", ... */
+	const char *name;  /* the file's path, as given or as resolved from a $ref */
+	size_t first_line; /* the line of the file that the text starts on */
+};
+
 struct scanner {
 	const unsigned char *s;
 	size_t n;
 	size_t i;
 	size_t *offset;
 	struct ann_error *e;
+	const struct source *src; /* NULL: messages give the byte offset */
 };
+
+void
+ann_json_line_column(const char *s, size_t offset, size_t *line, size_t *column)
+{
+	size_t start = 0;
+	size_t i;
+
+	*line = 1;
+	for (i = 0; i < offset; i++) {
+		if (s[i] == '\n') {
+			(*line)++;
+			start = i + 1;
+		}
+	}
+	*column = 1;
+	for (i = start; i < offset; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			(*column)++;
+}
+
+/* Sets the fault at the current position, worded for a record line or for a file. */
+static int
+report(struct scanner *sc, enum ann_err code, const char *fault)
+{
+	size_t line;
+	size_t column;
+
+	if (sc->offset)
+		*sc->offset = sc->i;
+	if (sc->src == NULL)
+		return ann_error_set(sc->e, code, "invalid JSON at byte %zu: %s", sc->i, fault);
+	ann_json_line_column((const char *)sc->s, sc->i, &line, &column);
+	return ann_error_set(sc->e, code, "%s %s:%zu:%zu: invalid JSON: %s", sc->src->what,
+	    sc->src->name, sc->src->first_line + line - 1, column, fault);
+}
 
 /* Records the fault at the current position and returns ANN_ERR_SYNTAX. */
 static int
 fail(struct scanner *sc, const char *what)
 {
-	if (sc->offset)
-		*sc->offset = sc->i;
+	char fault[160];
+
 	if (sc->i >= sc->n)
-		return ann_error_set(sc->e, ANN_ERR_SYNTAX, "invalid JSON at byte %zu: %s, got end of input",
-		    sc->i, what);
-	if (sc->s[sc->i] >= 0x20 && sc->s[sc->i] < 0x7f)
-		return ann_error_set(sc->e, ANN_ERR_SYNTAX, "invalid JSON at byte %zu: %s, got '%c'",
-		    sc->i, what, sc->s[sc->i]);
-	return ann_error_set(sc->e, ANN_ERR_SYNTAX, "invalid JSON at byte %zu: %s, got byte 0x%02X",
-	    sc->i, what, sc->s[sc->i]);
+		snprintf(fault, sizeof fault, "%s, got end of input", what);
+	else if (sc->s[sc->i] >= 0x20 && sc->s[sc->i] < 0x7f)
+		snprintf(fault, sizeof fault, "%s, got '%c'", what, sc->s[sc->i]);
+	else
+		snprintf(fault, sizeof fault, "%s, got byte 0x%02X", what, sc->s[sc->i]);
+	return report(sc, ANN_ERR_SYNTAX, fault);
 }
 
 static void
@@ -284,10 +326,11 @@ scan_value(struct scanner *sc)
 		case '{':
 		case '[':
 			if (depth == ANN_JSON_MAX_DEPTH) {
-				fail(sc, "nesting too deep");
-				return ann_error_set(sc->e, ANN_ERR_TOO_LARGE,
-				    "invalid JSON at byte %zu: nesting deeper than %d levels",
-				    sc->i, ANN_JSON_MAX_DEPTH);
+				char fault[64];
+
+				snprintf(fault, sizeof fault, "nesting deeper than %d levels",
+				    ANN_JSON_MAX_DEPTH);
+				return report(sc, ANN_ERR_TOO_LARGE, fault);
 			}
 			stack[depth++] = (char)sc->s[sc->i];
 			sc->i++;
@@ -349,20 +392,38 @@ scan_value(struct scanner *sc)
 	}
 }
 
+/* Checks that the scanner's text is one JSON value with optional white space around it. */
+static int
+check_text(struct scanner *sc)
+{
+	int rc;
+
+	skip_space(sc);
+	rc = scan_value(sc);
+	if (rc)
+		return rc;
+	skip_space(sc);
+	if (sc->i != sc->n)
+		return fail(sc, "expected end of input after the JSON value");
+	return ANN_OK;
+}
+
 int
 ann_json_check(const char *s, size_t n, size_t *offset, struct ann_error *e)
 {
-	struct scanner sc = { (const unsigned char *)s, n, 0, offset, e };
-	int rc;
+	struct scanner sc = { (const unsigned char *)s, n, 0, offset, e, NULL };
 
-	skip_space(&sc);
-	rc = scan_value(&sc);
-	if (rc)
-		return rc;
-	skip_space(&sc);
-	if (sc.i != n)
-		return fail(&sc, "expected end of input after the JSON value");
-	return ANN_OK;
+	return check_text(&sc);
+}
+
+int
+ann_json_check_file(const char *text, size_t n, size_t first_line, const char *what,
+    const char *name, struct ann_error *e)
+{
+	struct source src = { what, name, first_line };
+	struct scanner sc = { (const unsigned char *)text, n, 0, NULL, e, &src };
+
+	return check_text(&sc);
 }
 
 void
@@ -485,7 +546,7 @@ int
 ann_json_scan_object(const char *s, size_t n, struct ann_json_members *members,
     size_t *offset, struct ann_error *e)
 {
-	struct scanner sc = { (const unsigned char *)s, n, 0, offset, e };
+	struct scanner sc = { (const unsigned char *)s, n, 0, offset, e, NULL };
 	struct ann_json_member member;
 	int nomem;
 	long dup;

@@ -72,6 +72,24 @@ long ann_json_members_find(const struct ann_json_members *m, const char *name);
 int ann_json_check(const char *s, size_t n, size_t *offset, struct ann_error *e);
 
 /*
+ * Like ann_json_check, for a file that a command loads (a schema, rules,
+ * examples): text[0..n) is the whole file, or one line of a JSON Lines
+ * file with first_line its number (1 for a whole file). A fault is worded
+ * the same way for every such file, naming the file, line and column:
+ *   schema s.json:3:47: invalid JSON: expected a member name in double
+ *   quotes, got '}'
+ * what names the kind of file ("schema"), name the file as the user gave it.
+ */
+int ann_json_check_file(const char *text, size_t n, size_t first_line, const char *what,
+    const char *name, struct ann_error *e);
+
+/*
+ * Sets *line and *column (both from 1) of byte offset in s. The column
+ * counts UTF-8 characters, so a Japanese character is one column.
+ */
+void ann_json_line_column(const char *s, size_t offset, size_t *line, size_t *column);
+
+/*
  * Like ann_json_check, and also requires the value to be an object and
  * fills *members (which must be initialised; it is reset first) with its
  * top-level members. A duplicate name is ANN_ERR_SYNTAX.

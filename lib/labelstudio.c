@@ -238,11 +238,11 @@ ann_label_studio_import(int fd, const char *name, int out_fd, size_t *tasks,
 
 	/* The export is one JSON text, so the strict scanner checks it whole first. */
 	offset = (all.len >= 3 && memcmp(all.data, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
-	rc = ann_json_check(all.data + offset, all.len - offset, NULL, e);
-	if (rc) {
-		ann_error_prefix(e, "%s: starts with '[' but is not a valid Label Studio export", name);
+	/* A file starting with '[' is taken for an export, so the message names what it was read as. */
+	rc = ann_json_check_file(all.data + offset, all.len - offset, 1, "Label Studio export", name,
+	    e);
+	if (rc)
 		goto done;
-	}
 	root = cJSON_ParseWithLength(all.data + offset, all.len - offset);
 	if (root == NULL) {
 		rc = ann_error_set(e, ANN_ERR_NOMEM, "out of memory reading %s", name);

@@ -362,7 +362,7 @@ pass_unkeyed(struct driver *d, size_t input, struct ann_error *e)
 	struct ann_merge_ctx *c = &d->c;
 	const struct ann_record *r = &d->rec;
 	char problem[ANN_RECORD_PROBLEM_MAX];
-	char msg[ANN_RECORD_PROBLEM_MAX + 128];
+	char msg[ANN_RECORD_PROBLEM_MAX + 160];
 	int rc = ANN_OK;
 
 	ann_record_edit_reset(&c->edit);

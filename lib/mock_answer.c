@@ -91,14 +91,12 @@ static int
 add_line(struct mock_answers *a, const char *line, size_t len, size_t line_no,
     const char *path, struct ann_error *e)
 {
-	struct ann_error je = ANN_ERROR_INIT;
 	struct answer *grown, ans = { NULL, NULL, NULL };
 	cJSON *root;
 	const cJSON *id, *text, *output;
 
-	if (ann_json_check(line, len, NULL, &je) < 0)
-		return ann_error_set(e, ANN_ERR_SYNTAX, "read answers '%s': line %zu: %s", path,
-		    line_no, je.msg);
+	if (ann_json_check_file(line, len, line_no, "answers file", path, e) < 0)
+		return ANN_ERR_SYNTAX;
 	root = cJSON_ParseWithLength(line, len);
 	if (root == NULL)
 		return ann_error_set(e, ANN_ERR_NOMEM, "read answers '%s': out of memory", path);

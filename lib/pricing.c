@@ -70,7 +70,6 @@ ann_pricing_lookup(const char *path, const char *model, struct ann_price *out,
 	struct ann_buf text = ANN_BUF_INIT;
 	cJSON *root = NULL;
 	const cJSON *models, *entry, *best = NULL;
-	size_t offset = 0;
 	size_t best_len = 0;
 	int ok = 1;
 	int rc;
@@ -78,10 +77,13 @@ ann_pricing_lookup(const char *path, const char *model, struct ann_price *out,
 	rc = read_file(path, &text, e);
 	if (rc)
 		goto done;
-	if (ann_json_check(text.data, text.len, &offset, NULL) != ANN_OK ||
-	    (root = cJSON_ParseWithLength(text.data, text.len)) == NULL) {
-		rc = ann_error_set(e, ANN_ERR_CONFIG, "pricing table %s is not valid JSON "
-		    "(byte %zu)", path, offset);
+	if (ann_json_check_file(text.data, text.len, 1, "pricing table", path, e) != ANN_OK) {
+		rc = e->code = ANN_ERR_CONFIG;
+		goto done;
+	}
+	root = cJSON_ParseWithLength(text.data, text.len);
+	if (root == NULL) {
+		rc = ann_error_set(e, ANN_ERR_NOMEM, "out of memory reading pricing table %s", path);
 		goto done;
 	}
 	models = cJSON_GetObjectItemCaseSensitive(root, "models");

@@ -358,7 +358,6 @@ static int
 load_schema(struct ann_prompt *p, struct ann_error *e)
 {
 	const char *path = p->o.schema_path;
-	struct ann_error why = ANN_ERROR_INIT;
 	struct ann_buf text;
 	const cJSON *type;
 	int rc;
@@ -366,10 +365,10 @@ load_schema(struct ann_prompt *p, struct ann_error *e)
 	rc = read_file("schema", path, SCHEMA_FILE_MAX, &text, e);
 	if (rc)
 		return rc;
-	rc = ann_json_check(text.data, text.len, NULL, &why);
+	rc = ann_json_check_file(text.data, text.len, 1, "schema", path, e);
 	if (rc) {
 		ann_buf_release(&text);
-		return ann_error_set(e, ANN_ERR_SYNTAX, "schema \"%s\": %s", path, why.msg);
+		return ANN_ERR_SYNTAX;
 	}
 	/* The schema is only copied and shown, never read for its numbers, so
 	 * they stay as written (9007199254740993, 0.10) wherever it is printed. */
@@ -773,9 +772,8 @@ load_examples(struct ann_prompt *p, struct ann_error *e)
 			len--;
 		if (strspn(s, " \t") >= len)
 			continue;
-		if (ann_json_check(s, len, NULL, &why) != ANN_OK) {
-			rc = ann_error_set(e, ANN_ERR_SYNTAX, "examples file \"%s\": line %zu: %s",
-			    path, line, why.msg);
+		if (ann_json_check_file(s, len, line, "examples file", path, e) != ANN_OK) {
+			rc = ANN_ERR_SYNTAX;
 			break;
 		}
 		example = cJSON_ParseWithLength(s, len);

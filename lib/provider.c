@@ -342,8 +342,15 @@ build_part(struct build *b, const cJSON *part, size_t mi, size_t pi, int assista
 	}
 
 invalid:
-	ann_error_set(b->e, ANN_ERR_INVALID, "request.messages[%zu].content[%zu] is not a "
-	    "valid text, json, image or document part", mi, pi);
+	{
+		char *shown = cJSON_PrintUnformatted(part);
+		char value[72];
+
+		ann_error_set(b->e, ANN_ERR_INVALID, "request.messages[%zu].content[%zu] is not a "
+		    "valid text, json, image or document part, got %s", mi, pi, shown ?
+		    ann_json_describe(shown, strlen(shown), value, sizeof value) : "a value");
+		free(shown);
+	}
 fail:
 	free(data);
 	cJSON_Delete(block);
@@ -708,7 +715,10 @@ ann_provider_build(enum ann_provider p, const char *model, const char *record_id
 		goto done;
 	}
 	if (!cJSON_IsObject(req)) {
-		rc = ann_error_set(e, ANN_ERR_INVALID, "request is not an object");
+		char value[72];
+
+		rc = ann_error_set(e, ANN_ERR_INVALID, "request is not an object, got %s",
+		    ann_json_describe(request, len, value, sizeof value));
 		goto done;
 	}
 	b.req = req;

@@ -404,6 +404,8 @@ ann_rules_load(struct ann_rules **out, const char *path, struct ann_error *e)
 	else if (rc)
 		ann_error_set(e, rc, "out of memory");
 	fclose(f);
+	if (rc == ANN_OK && ann_json_check_file(text.data, text.len, 1, "rules file", path, e))
+		rc = ANN_ERR_CONFIG;
 	if (rc == ANN_OK)
 		rc = ann_rules_load_text(out, text.data, text.len, path, e);
 	ann_buf_release(&text);

@@ -842,6 +842,9 @@ ann_schema_compile_file(struct ann_schema **out, const char *path,
 		rc = ann_error_set(e, ANN_ERR_IO, "read schema \"%s\": read failed", path);
 		goto done;
 	}
+	rc = ann_json_check_file(text.data, text.len, 1, "schema", path, e);
+	if (rc)
+		goto done;
 	/* The file's own URI is the base for its relative references. */
 	abs = realpath(path, NULL);
 	if (abs == NULL) {

@@ -682,6 +682,9 @@ load_uri(struct cctx *c, const char *uri, struct sch_dialect d)
 	rc = read_file(c, path.data, &text, &len);
 	if (rc)
 		goto done;
+	rc = ann_json_check_file(text, len, 1, "schema", path.data, c->e);
+	if (rc)
+		goto done;
 	rc = sch_load_text(c, text, len, uri, d, &root);
 
 done:

@@ -213,6 +213,13 @@ for i in range(1, int(sys.argv[1]) + 1):
 	[[ "$stderr" == *"OPENAI_BASE_URL is set but empty"* ]]
 }
 
+@test "pricing table syntax error names line and column" {
+	printf '{"models": {\n}\n,}' >pricing.json
+	run -2 --separate-stderr ann-invoke -m m1 --pricing pricing.json <<<'{"id":"a"}'
+	[ -z "$output" ]
+	[[ "$stderr" == "ann-invoke: pricing table pricing.json:3:2: invalid JSON: expected a member name in double quotes, got '}'"* ]]
+}
+
 @test "connection refused is a network error" {
 	make_requests 1
 	# Port 9 (discard) has no listener here; the endpoint is loopback all the same.
@@ -246,11 +253,15 @@ for i in range(1, int(sys.argv[1]) + 1):
 		printf '%s\n' '{"text":"no id"}'
 		printf '%s\n' '{"id":42,"text":"numeric id"}'
 		cat requests.jsonl
+		printf '%s\n' '{"id":"q","request":5}'
+		printf '%s\n' '{"id":"p","request":{"messages":[{"role":"user","content":[{"type":"bogus"}]}]}}'
 	} >mixed.jsonl
 	run --separate-stderr ann-invoke -m m1 --keep-order <mixed.jsonl
 	[ "$status" -eq 1 ]
 	printf '%s\n' "$output" >out.jsonl
-	[ "$(wc -l <out.jsonl)" -eq 6 ]
+	[ "$(wc -l <out.jsonl)" -eq 8 ]
+	[ "$(sed -n 7p out.jsonl | jget 'r["error"]["message"]')" = 'request is not an object, got number 5' ]
+	[ "$(sed -n 8p out.jsonl | jget 'r["error"]["message"]')" = 'request.messages[0].content[0] is not a valid text, json, image or document part, got object {"type":"bogus"}' ]
 	# Byte for byte, 1.0 included.
 	[ "$(sed -n 1p out.jsonl)" = '{"id":"e1","error":{"kind":"invalid","message":"from ann-prompt"},"n":1.0}' ]
 	[ "$(sed -n 2p out.jsonl | jget 'r["error"]["kind"]')" = invalid ]

@@ -131,6 +131,10 @@ bearer=(-H "Authorization: Bearer bedrock-api-key-0001")
 	run --separate-stderr ann-mock --port 0 --answers missing.jsonl
 	[ "$status" -eq 2 ]
 	[ "$stderr" = "ann-mock: open answers 'missing.jsonl': No such file or directory" ]
+	printf '{"id":"a","output":{}}\n{"id":"b","output":{"total":12,000}}\n' >answers.jsonl
+	run --separate-stderr ann-mock --port 0 --answers answers.jsonl
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "ann-mock: answers file answers.jsonl:2:32: invalid JSON: expected a member name in double quotes, got '0'" ]
 }
 
 @test "port in use is a system error" {

@@ -177,7 +177,10 @@ EOF
 	[ "$output" = 'ann-prompt: examples file "ex.jsonl": line 2: expected an object with an "input" record and an "output" answer' ]
 	printf '%s\n' '{"input":{' >ex.jsonl
 	run -2 ann-prompt -s schema.json -e ex.jsonl </dev/null
-	[[ "$output" = 'ann-prompt: examples file "ex.jsonl": line 1: '* ]]
+	[ "$output" = 'ann-prompt: examples file ex.jsonl:1:11: invalid JSON: expected a member name in double quotes, got end of input' ]
+	printf '%s\n' '{"input":{"id":"ex","text":"a"},"output":{}}' '' ' {"input":[1,,2]}' >ex.jsonl
+	run -2 ann-prompt -s schema.json -e ex.jsonl </dev/null
+	[ "$output" = 'ann-prompt: examples file ex.jsonl:3:14: invalid JSON: expected a JSON value, got '"','" ]
 }
 
 @test "template syntax errors name the template line" {
@@ -435,10 +438,26 @@ EOF
 	[ "$output" = 'ann-prompt: root directory "schema.json": not a directory' ]
 }
 
+@test "schema syntax error names line and column" {
+	printf '{\n  "type": "object",\n  "properties": {"total": {"type": "integer"},},\n  "required": ["total"]\n}\n' >trailing.json
+	run -2 --separate-stderr ann-prompt -s trailing.json </dev/null
+	[ "$stderr" = "ann-prompt: schema trailing.json:3:47: invalid JSON: expected a member name in double quotes, got '}'" ]
+	# ann-validate reports the same fault in the same words.
+	run -2 --separate-stderr ann-validate -s trailing.json </dev/null
+	[ "$stderr" = "ann-validate: schema trailing.json:3:47: invalid JSON: expected a member name in double quotes, got '}'" ]
+	# Columns count characters, so Japanese text before the fault counts one column each.
+	printf '{"description": "請求書",\n "type": "object" "x"}\n' >ja.json
+	run -2 --separate-stderr ann-prompt -s ja.json </dev/null
+	[ "$stderr" = "ann-prompt: schema ja.json:2:19: invalid JSON: expected ',' or '}', got '\"'" ]
+	printf '{"description": "請求書", "type": "object",}\n' >ja.json
+	run -2 --separate-stderr ann-validate -s ja.json </dev/null
+	[ "$stderr" = "ann-validate: schema ja.json:1:41: invalid JSON: expected a member name in double quotes, got '}'" ]
+}
+
 @test "schema must be JSON, and an object schema for tool mode" {
 	printf '{"type":"object",}' >bad.json
 	run -2 ann-prompt -s bad.json </dev/null
-	[[ "$output" = 'ann-prompt: schema "bad.json": invalid JSON at byte '* ]]
+	[ "$output" = "ann-prompt: schema bad.json:1:18: invalid JSON: expected a member name in double quotes, got '}'" ]
 	printf '{"type":"array","items":{"type":"string"}}' >array.json
 	run -2 ann-prompt -s array.json </dev/null
 	[ "$output" = 'ann-prompt: schema "array.json": the top-level "type" must be "object" with --answer tool, because the answer must be a JSON object; use --answer json for other schemas' ]

@@ -205,6 +205,9 @@ for e in json.loads(sys.argv[1])["validation"]["errors"]:
 	[[ "$stderr" == *'rules file "bad.json": /rules/0/assert: unknown condition "same"'* ]]
 	run -2 --separate-stderr ann-validate -s receipt.schema.json --rules missing.json <in.jsonl
 	[[ "$stderr" == *'cannot open rules file "missing.json"'* ]]
+	printf '{"rules": [\n  {"id": "a", "assert": {"eq": [1, 1]}}\n  {"id": "b"}\n]}\n' >broken.json
+	run -2 --separate-stderr ann-validate -s receipt.schema.json --rules broken.json <in.jsonl
+	[ "$stderr" = "ann-validate: rules file broken.json:3:3: invalid JSON: expected ',' or ']', got '{'" ]
 }
 
 # Receipts whose label is not in the OCR text, and why.

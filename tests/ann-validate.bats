@@ -174,6 +174,10 @@ setup() {
 	[[ "${lines[0]}" == *'"valid":true'* && "${lines[1]}" == *'"valid":false'* ]]
 	run -2 --separate-stderr ann-validate -s mapped.schema.json <in.jsonl
 	[[ "$stderr" == *"https://schemas.example/ann/count.json"*"cannot be resolved"* ]]
+	# A referenced file with a syntax error is named with its line and column.
+	printf '{"type":"integer",\n"minimum":}' >defs/count.json
+	run -2 --separate-stderr ann-validate -s rel.schema.json <in.jsonl
+	[[ "$stderr" == *": schema $PWD/defs/count.json:2:11: invalid JSON: expected a JSON value, got '}'" ]]
 }
 
 @test "draft-07 schemas validate by option or by \$schema" {

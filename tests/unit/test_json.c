@@ -171,7 +171,34 @@ utf8_check_finds_first_bad_byte(void)
 	CHECK_INT(1, ann_utf8_check("a\xe5\x86", 3));
 }
 
+static void
+file_errors_name_line_and_column(void)
+{
+	struct ann_error e = ANN_ERROR_INIT;
+	size_t line;
+	size_t column;
+	const char *text = "{\n  \"a\": 1,\n}";
+
+	CHECK_INT(ANN_ERR_SYNTAX, ann_json_check_file(text, strlen(text), 1, "schema", "s.json", &e));
+	CHECK_STR("schema s.json:3:1: invalid JSON: expected a member name in double quotes, got '}'",
+	    e.msg);
+
+	/* One line of a JSON Lines file keeps the file's line number. */
+	CHECK_INT(ANN_ERR_SYNTAX, ann_json_check_file("[1,]", 4, 7, "examples file", "ex.jsonl", &e));
+	CHECK_STR("examples file ex.jsonl:7:4: invalid JSON: expected a JSON value, got ']'", e.msg);
+	CHECK_INT(ANN_OK, ann_json_check_file("[1]", 3, 1, "schema", "s.json", &e));
+
+	/* Columns count characters, not bytes. */
+	ann_json_line_column("\"請求\"x", 8, &line, &column);
+	CHECK_INT(1, line);
+	CHECK_INT(5, column);
+	ann_json_line_column("a\nb", 3, &line, &column);
+	CHECK_INT(2, line);
+	CHECK_INT(2, column);
+}
+
 ANN_TEST_MAIN(
+	ANN_TEST(file_errors_name_line_and_column),
 	ANN_TEST(scanner_accepts_valid_json),
 	ANN_TEST(scanner_rejects_invalid_json),
 	ANN_TEST(scanner_reports_offset_and_fault),

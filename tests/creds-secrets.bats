@@ -85,27 +85,7 @@ teardown() {
 @test "container credentials: token and keys stay private" {
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 	port_file="$BATS_TEST_TMPDIR/port"
-	python3 - "$port_file" <<-'PY' &
-	import http.server, json, os, sys
-	class Handler(http.server.BaseHTTPRequestHandler):
-	    def do_GET(self):
-	        ok = self.headers.get("Authorization") == os.environ["ANN_FAKE_CONTAINER_TOKEN"]
-	        body = json.dumps({"AccessKeyId": os.environ["ANN_FAKE_ACCESS_KEY_ID"],
-	                           "SecretAccessKey": os.environ["ANN_FAKE_SECRET_ACCESS_KEY"],
-	                           "Token": os.environ["ANN_FAKE_SESSION_TOKEN"],
-	                           "Expiration": "2099-01-01T00:00:00Z"}) if ok else "{}"
-	        self.send_response(200 if ok else 403)
-	        self.send_header("Content-Type", "application/json")
-	        self.end_headers()
-	        self.wfile.write(body.encode())
-	    def log_message(self, *args):
-	        pass
-	server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-	with open(sys.argv[1] + ".tmp", "w") as f:
-	    f.write(str(server.server_port))
-	os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-	server.serve_forever()
-	PY
+	python3 "$ANN_TOP/tests/helpers/container_creds.py" "$port_file" &
 	server_pid=$!
 	for _ in $(seq 50); do [ -s "$port_file" ] && break; sleep 0.1; done
 	export AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$(cat "$port_file")/creds"

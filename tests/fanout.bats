@@ -321,27 +321,7 @@ assert_only_s3_copies() {
 # as Batch serves the job role's, and points the AWS_CONTAINER_* variables
 # at it. The endpoint answers only requests with the fake container token.
 start_credentials_endpoint() {
-	python3 - "$BATS_TEST_TMPDIR/creds.port" <<-'PY' &
-	import http.server, json, os, sys
-	class Handler(http.server.BaseHTTPRequestHandler):
-	    def do_GET(self):
-	        ok = self.headers.get("Authorization") == os.environ["ANN_FAKE_CONTAINER_TOKEN"]
-	        body = json.dumps({"AccessKeyId": os.environ["ANN_FAKE_ACCESS_KEY_ID"],
-	                           "SecretAccessKey": os.environ["ANN_FAKE_SECRET_ACCESS_KEY"],
-	                           "Token": os.environ["ANN_FAKE_SESSION_TOKEN"],
-	                           "Expiration": "2099-01-01T00:00:00Z"}) if ok else "{}"
-	        self.send_response(200 if ok else 403)
-	        self.send_header("Content-Type", "application/json")
-	        self.end_headers()
-	        self.wfile.write(body.encode())
-	    def log_message(self, *args):
-	        pass
-	server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-	with open(sys.argv[1] + ".tmp", "w") as f:
-	    f.write(str(server.server_port))
-	os.rename(sys.argv[1] + ".tmp", sys.argv[1])
-	server.serve_forever()
-	PY
+	python3 "$ANN_TOP/tests/helpers/container_creds.py" "$BATS_TEST_TMPDIR/creds.port" &
 	creds_pid=$!
 	local i
 	for i in $(seq 50); do

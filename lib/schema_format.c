@@ -145,15 +145,45 @@ check_date_time(const char *s, size_t n)
 	return check_date(s, 10) && check_time(s + 11, n - 11);
 }
 
+/*
+ * Reads the "<digits><unit>" terms of one part of a duration from s[*i]
+ * up to stop (or the end), each unit of units directly after the one
+ * before it. Returns the number of terms, or -1 when a term is invalid.
+ */
+static int
+scan_duration_terms(const char *s, size_t n, size_t *i, const char *units, char stop)
+{
+	int next = -1, terms = 0;
+
+	while (*i < n && s[*i] != stop) {
+		size_t start = *i;
+		const char *u;
+		int idx;
+
+		while (*i < n && is_digit(s[*i]))
+			(*i)++;
+		if (*i == start || *i >= n)
+			return -1;
+		u = strchr(units, s[*i]);
+		if (u == NULL || s[*i] == '\0')
+			return -1;
+		idx = (int)(u - units);
+		if (next >= 0 && idx != next)
+			return -1;
+		next = idx + 1;
+		terms++;
+		(*i)++;
+	}
+	return terms;
+}
+
 /* RFC 3339 appendix A: units in order, each one directly after the one
  * before it, no fractions; weeks stand alone. */
 static int
 check_duration(const char *s, size_t n)
 {
-	static const char date_units[] = "YMD";
-	static const char time_units[] = "HMS";
 	size_t i = 1;
-	int next = -1, any = 0;
+	int date_terms, time_terms;
 
 	if (n < 2 || s[0] != 'P')
 		return 0;
@@ -164,53 +194,16 @@ check_duration(const char *s, size_t n)
 		}
 		return 1;
 	}
-	while (i < n && s[i] != 'T') {
-		size_t start = i;
-		const char *u;
-		int idx;
 
-		while (i < n && is_digit(s[i]))
-			i++;
-		if (i == start || i >= n)
-			return 0;
-		u = strchr(date_units, s[i]);
-		if (u == NULL || s[i] == '\0')
-			return 0;
-		idx = (int)(u - date_units);
-		if (next >= 0 && idx != next)
-			return 0;
-		next = idx + 1;
-		any = 1;
-		i++;
-	}
-	if (i < n && s[i] == 'T') {
-		int tnext = -1, tany = 0;
+	date_terms = scan_duration_terms(s, n, &i, "YMD", 'T');
+	if (date_terms < 0)
+		return 0;
+	if (i == n)
+		return date_terms > 0;
 
-		i++;
-		while (i < n) {
-			size_t start = i;
-			const char *u;
-			int idx;
-
-			while (i < n && is_digit(s[i]))
-				i++;
-			if (i == start || i >= n)
-				return 0;
-			u = strchr(time_units, s[i]);
-			if (u == NULL || s[i] == '\0')
-				return 0;
-			idx = (int)(u - time_units);
-			if (tnext >= 0 && idx != tnext)
-				return 0;
-			tnext = idx + 1;
-			tany = 1;
-			i++;
-		}
-		if (!tany)
-			return 0;
-		any = 1;
-	}
-	return any && i == n;
+	i++; /* the 'T' */
+	time_terms = scan_duration_terms(s, n, &i, "HMS", '\0');
+	return time_terms > 0 && i == n;
 }
 
 /* IP addresses. */

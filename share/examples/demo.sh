@@ -32,8 +32,8 @@ export AWS_REGION=ap-northeast-1
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 
 # A URL file left by an earlier run must not be read before the new server
-# writes its own, and the URL is read once and checked, so the demo stops
-# here rather than at ann-invoke's refusal of an empty endpoint.
+# writes its own. The URL is read once and checked, so a server that fails
+# to start stops the demo here, before any ann-invoke runs.
 rm -f "$out/mock.url"
 ann-mock --port 0 --answers "$examples/labels.jsonl" --seed 7 --latency 150 \
     --mistakes 0.25 --fix-rate 0.9 --faults throttle=0.03,unavailable=0.01 \

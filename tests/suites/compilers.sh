@@ -1,10 +1,9 @@
 #!/bin/sh
 # The tree compiles without a warning under both gcc and clang (TAP).
 #
-# make check builds with one compiler; this runs the other one's front
-# end over every C file with the Makefile's flags (-fsyntax-only, so no
-# object is written), since each compiler catches warnings the other
-# does not.
+# make check builds with one compiler, and each compiler catches warnings
+# the other does not. So this runs both front ends over every C file with
+# the Makefile's flags (-fsyntax-only: no object is written).
 set -u
 
 top=${ANN_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
